@@ -1,0 +1,36 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+#   make                 build uffdscope.ko for the running kernel (or KDIR=...)
+#   make selftests       build the selftests for the host (or ARCH=arm64)
+#   make run             the main job: boot Debian 6.12 in QEMU with the module and show it
+#   make check           the tests: every kernel of the matrix in QEMU, plus the host
+#   make lint            W=1, sparse C=2 and checkpatch --strict over the module
+#
+# The kernel side is built by Kbuild (see Kbuild); this file only dispatches.
+
+KDIR ?= /lib/modules/$(shell uname -r)/build
+# Warnings are errors here: the module must build clean with W=1 on every kernel.
+KBUILD_FLAGS = -C $(KDIR) M=$(CURDIR) W=1 KCFLAGS=-Werror
+
+.PHONY: all module selftests run check lint clean
+
+all: module
+
+module:
+	$(MAKE) $(KBUILD_FLAGS) modules
+
+selftests:
+	$(MAKE) -C selftests
+
+run:
+	scripts/run-demo.sh
+
+check:
+	scripts/run-tests.sh
+
+lint:
+	scripts/lint.sh
+
+clean:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null || true
+	$(MAKE) -C selftests clean

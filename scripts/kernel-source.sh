@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Unpack Debian's linux-source-SERIES package once into the cache and print the tree's path.
+# The selftests take kselftest_harness.h from it, lint takes checkpatch.pl, and the kernels
+# built here (mutants, debug) are built from it. None of it is ever committed.
+#
+#   scripts/kernel-source.sh [SERIES]      (default 6.12)
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+series=${1:-6.12}
+dest=$UFFDSCOPE_CACHE/src/linux-source-$series
+if [ -f "$dest/.complete" ]; then
+	echo "$dest"
+	exit 0
+fi
+
+pkg=linux-source-$series
+debs=$UFFDSCOPE_CACHE/debs
+mkdir -p "$debs"
+ver=$(apt-cache policy "$pkg" 2>/dev/null | sed -n 's/^ *Candidate: //p')
+[ -n "$ver" ] && [ "$ver" != "(none)" ] || die "package '$pkg' is not on the mirror: run 'apt-get update'"
+deb=$(ls "$debs/${pkg}_${ver//:/%3a}_"*.deb 2>/dev/null | head -n 1 || true)
+if [ -z "$deb" ]; then
+	log "downloading $pkg $ver"
+	(cd "$debs" && apt-get download -q -o APT::Sandbox::User=root "$pkg=$ver" >&2) ||
+		die "download of '$pkg' failed: is the Debian mirror reachable?"
+	deb=$(ls "$debs/${pkg}_${ver//:/%3a}_"*.deb | head -n 1)
+fi
+
+log "unpacking $pkg (about 15 s)"
+rm -rf "$dest.tmp"
+mkdir -p "$dest.tmp"
+dpkg-deb --fsys-tarfile "$deb" | tar -xO "./usr/src/$pkg.tar.xz" |
+	tar -xJ -C "$dest.tmp" --strip-components=1 ||
+	die "unpacking '$deb' failed: remove it and run again"
+[ -f "$dest.tmp/tools/testing/selftests/kselftest_harness.h" ] ||
+	die "$pkg holds no kselftest_harness.h"
+echo "$ver" >"$dest.tmp/.debian-version"
+touch "$dest.tmp/.complete"
+rm -rf "$dest"
+mv "$dest.tmp" "$dest"
+echo "$dest"
