@@ -1,0 +1,149 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdbool.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sysfs_state.h"
+
+#define KNOB_PATH_MAX	256
+#define KNOB_VALUE_MAX	128
+
+struct knob {
+	char path[KNOB_PATH_MAX];
+	char value[KNOB_VALUE_MAX];
+};
+
+static struct knob saved[KNOB_MAX];
+static int nr_saved;
+
+static int read_file(const char *path, char *buf, size_t len)
+{
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	return 0;
+}
+
+int knob_read(const char *path, char *buf, size_t len)
+{
+	char raw[KNOB_VALUE_MAX * 2];
+	char *open_br, *close_br, *start = raw;
+	size_t n;
+	int ret;
+
+	ret = read_file(path, raw, sizeof(raw));
+	if (ret)
+		return ret;
+	open_br = strchr(raw, '[');
+	close_br = open_br ? strchr(open_br, ']') : NULL;
+	if (open_br && close_br) {
+		start = open_br + 1;
+		*close_br = '\0';
+	}
+	n = strcspn(start, "\n");
+	start[n] = '\0';
+	if (n >= len)
+		return -ENAMETOOLONG;
+	memcpy(buf, start, n + 1);
+	return 0;
+}
+
+int knob_write(const char *path, const char *value)
+{
+	size_t len = strlen(value);
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = write(fd, value, len);
+	if (n < 0) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	close(fd);
+	return (size_t)n == len ? 0 : -EIO;
+}
+
+static bool knob_saved(const char *path)
+{
+	int i;
+
+	for (i = 0; i < nr_saved; i++)
+		if (!strcmp(saved[i].path, path))
+			return true;
+	return false;
+}
+
+int knob_set(const char *path, const char *value)
+{
+	struct knob *k;
+	int ret;
+
+	if (!knob_saved(path)) {
+		if (nr_saved == KNOB_MAX)
+			return -ENOSPC;
+		if (strlen(path) >= KNOB_PATH_MAX)
+			return -ENAMETOOLONG;
+		k = &saved[nr_saved];
+		ret = knob_read(path, k->value, sizeof(k->value));
+		if (ret)
+			return ret;
+		strcpy(k->path, path);
+		nr_saved++;
+	}
+	return knob_write(path, value);
+}
+
+int knob_set_ulong(const char *path, unsigned long value)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%lu", value);
+	return knob_set(path, buf);
+}
+
+long knob_read_long(const char *path)
+{
+	char buf[KNOB_VALUE_MAX], *end;
+	long val;
+	int ret;
+
+	ret = knob_read(path, buf, sizeof(buf));
+	if (ret)
+		return ret;
+	errno = 0;
+	val = strtol(buf, &end, 0);
+	if (errno || end == buf || val < 0)
+		return -EINVAL;
+	return val;
+}
+
+int knob_restore_all(void)
+{
+	int first_err = 0, ret;
+
+	while (nr_saved > 0) {
+		struct knob *k = &saved[--nr_saved];
+
+		ret = knob_write(k->path, k->value);
+		if (ret && !first_err)
+			first_err = ret;
+	}
+	return first_err;
+}

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Global knobs a test changes (THP sysfs, khugepaged scan settings,
+ * nr_hugepages, fault_around_bytes in debugfs), remembered before their first
+ * change so that knob_restore_all() in FIXTURE_TEARDOWN puts every one back,
+ * even after a failed ASSERT. The table is per process: the harness runs each
+ * test, with its setup and teardown, in one child.
+ *
+ * The harness skips the teardown when the setup itself fails, so a setup
+ * changes knobs only as its last steps, after every ASSERT that can fail.
+ */
+#ifndef UFFDSCOPE_SYSFS_STATE_H
+#define UFFDSCOPE_SYSFS_STATE_H
+
+#include <stddef.h>
+
+#define THP_DIR		"/sys/kernel/mm/transparent_hugepage"
+#define THP_ENABLED	THP_DIR "/enabled"
+#define THP_SHMEM	THP_DIR "/shmem_enabled"
+#define THP_DEFRAG	THP_DIR "/defrag"
+#define KHUGEPAGED_DIR	THP_DIR "/khugepaged"
+#define HUGETLB_2M_NR	"/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages"
+#define FAULT_AROUND_BYTES "/sys/kernel/debug/fault_around_bytes"
+
+/* At most this many knobs are remembered at once. */
+#define KNOB_MAX 16
+
+/*
+ * Read the current value of @path into @buf: the selected word of a choice
+ * file ("always [madvise] never" gives "madvise"), else the content without
+ * its trailing newline. Returns 0 or -errno (-ENAMETOOLONG if @len is short).
+ */
+int knob_read(const char *path, char *buf, size_t len);
+
+/* Write @value to @path without remembering anything. Returns 0 or -errno. */
+int knob_write(const char *path, const char *value);
+
+/*
+ * Remember the value of @path (only at its first change), then write @value.
+ * Returns 0 or -errno; -ENOSPC when KNOB_MAX knobs are already remembered.
+ */
+int knob_set(const char *path, const char *value);
+
+/* knob_set() of a number. */
+int knob_set_ulong(const char *path, unsigned long value);
+
+/* A number read from @path, or -errno. */
+long knob_read_long(const char *path);
+
+/*
+ * Write back every remembered value, last changed first, and forget them.
+ * Returns 0, or the first -errno met (it still tries every knob).
+ */
+int knob_restore_all(void);
+
+#endif /* UFFDSCOPE_SYSFS_STATE_H */
