@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Boot one kernel with one initramfs in QEMU, the console written to a log, killed after a
+# time limit. TCG by default: nested KVM does not work on these machines (see
+# shared/notes/environment.md); UFFDSCOPE_ACCEL=kvm asks for KVM, which is used only when a
+# short probe boot shows that it works here.
+#
+#   scripts/boot-vm.sh KERNEL_DIR INITRD LOG TIME_LIMIT_SECONDS
+# Exit: QEMU's status, or 124 when the time limit killed it.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+kernel=$1 initrd=$2 logf=$3 limit=$4
+arch=$(cat "$kernel/arch")
+
+qemu_cmd() {
+	local accel=$1
+	case $arch in
+	amd64)
+		command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 missing: run scripts/install-deps.sh"
+		echo qemu-system-x86_64 -accel "$accel" -cpu max -m 2G -smp 2 \
+			-append "'console=ttyS0 panic=-1 loglevel=4'"
+		;;
+	arm64)
+		command -v qemu-system-aarch64 >/dev/null || die "qemu-system-aarch64 missing: run scripts/install-deps.sh"
+		# pauth-impdef: the architected pointer-auth algorithm is very slow under TCG.
+		echo qemu-system-aarch64 -M virt -accel "$accel" -cpu max,pauth-impdef=on -m 2G -smp 2 \
+			-append "'console=ttyAMA0 panic=-1 loglevel=4'"
+		;;
+	esac
+}
+
+run_qemu() {
+	local accel=$1 t=$2 out=$3
+	eval "timeout -k 5 $t $(qemu_cmd "$accel") -nographic -no-reboot \
+		-kernel '$kernel/vmlinuz' -initrd '$initrd'" </dev/null >"$out" 2>&1
+}
+
+accel=tcg
+if [ "${UFFDSCOPE_ACCEL:-tcg}" = kvm ] && [ "$arch" = amd64 ]; then
+	probe=$UFFDSCOPE_CACHE/kvm-probe.$(hostname)
+	if [ ! -f "$probe" ]; then
+		if [ -w /dev/kvm ] && run_qemu kvm 30 "$probe.log" && grep -q '@@UFFDSCOPE-BOOTED' "$probe.log"; then
+			echo kvm >"$probe"
+		else
+			echo tcg >"$probe"
+		fi
+	fi
+	accel=$(cat "$probe")
+	[ "$accel" = kvm ] || log "KVM probe failed on this machine: using TCG"
+fi
+
+rc=0
+run_qemu "$accel" "$limit" "$logf" || rc=$?
+exit $rc

@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Build the test VM's initramfs for one kernel: a static busybox of the kernel's arch, the
+# init script, uffdscope.ko, the static test programs, and the kernel's own modules the
+# tests need (zram and what it depends on), decompressed and listed in load order.
+#
+#   scripts/mkinitramfs.sh KERNEL_DIR MODULE_KO TESTS_DIR OUT.cpio.gz TIMEOUT PROG...
+#
+# MODULE_KO may be "-" to boot without uffdscope.ko.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+kernel=$1 ko=$2 tests=$3 out=$4 timeout=$5
+shift 5
+arch=$(cat "$kernel/arch")
+
+busybox_for() {
+	case $1 in
+	amd64)
+		[ -x /bin/busybox ] || die "no /bin/busybox: run scripts/install-deps.sh"
+		echo /bin/busybox
+		;;
+	arm64)
+		local dir=$UFFDSCOPE_CACHE/busybox-arm64 deb
+		if [ ! -x "$dir/bin/busybox" ]; then
+			mkdir -p "$UFFDSCOPE_CACHE/debs"
+			(cd "$UFFDSCOPE_CACHE/debs" && apt-get download -q -o APT::Sandbox::User=root busybox-static:arm64 >&2) ||
+				die "download of busybox-static:arm64 failed: run 'dpkg --add-architecture arm64 && apt-get update'"
+			deb=$(ls -t "$UFFDSCOPE_CACHE"/debs/busybox-static_*_arm64.deb | head -n 1)
+			rm -rf "$dir" && mkdir -p "$dir" && dpkg-deb -x "$deb" "$dir"
+		fi
+		echo "$dir/bin/busybox"
+		;;
+	esac
+}
+
+# A kernel module of this kernel and, first, everything it depends on (modinfo -F depends).
+declare -A seen=()
+add_module() {
+	local name=$1 file dep
+	[ -n "${seen[$name]:-}" ] && return 0
+	seen[$name]=1
+	file=$(find -L "$kernel/modules/kernel" -name "$name.ko" -o -name "$name.ko.xz" -o -name "$name.ko.zst" 2>/dev/null | head -n 1)
+	if [ -z "$file" ]; then
+		# Built in, or not built at all: the tests that need it say so when it is missing.
+		return 0
+	fi
+	for dep in $(modinfo -F depends "$file" | tr ',' ' '); do
+		add_module "$dep"
+	done
+	case $file in
+	*.xz) xz -dc "$file" >"$root/lib/uffdscope-modules/$name.ko" ;;
+	*.zst) zstd -qdc "$file" >"$root/lib/uffdscope-modules/$name.ko" ;;
+	*) cp "$file" "$root/lib/uffdscope-modules/$name.ko" ;;
+	esac
+	echo "$name.ko" >>"$root/lib/uffdscope-modules/order"
+}
+
+root=$(mktemp -d)
+trap 'rm -rf "$root"' EXIT
+mkdir -p "$root"/{bin,etc,tests,lib/uffdscope-modules}
+cp "$(busybox_for "$arch")" "$root/bin/busybox"
+cp "$UFFDSCOPE_TOP/scripts/guest/init" "$root/init"
+cp "$UFFDSCOPE_TOP/scripts/guest/run-programs.sh" "$root/run-programs.sh"
+chmod +x "$root/init"
+: >"$root/lib/uffdscope-modules/order"
+add_module zram
+
+load=0
+if [ "$ko" != - ]; then
+	cp "$ko" "$root/uffdscope.ko"
+	load=1
+fi
+for p in "$@"; do
+	[ -x "$tests/$p" ] || die "no test program '$p' in $tests: is it a file in selftests/?"
+	cp "$tests/$p" "$root/tests/"
+done
+cat >"$root/etc/uffdscope.conf" <<CONF
+LOAD_MODULE=$load
+TEST_TIMEOUT=$timeout
+PROGRAMS="$*"
+CONF
+(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$out"

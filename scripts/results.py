@@ -1,0 +1,389 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Turn test-VM consoles into results, and results into the kernel-by-behaviour table.
+
+  results.py parse CONSOLE_LOG --kernel-id ID ... --out RESULT.json
+  results.py table RESULT.json ... [--mutation]
+
+`parse` reads one console (the guest's KTAP block between @@UFFDSCOPE-BEGIN/END, nested
+kselftest output behind "# ", the kernel log between @@DMESG markers and the taint mask)
+and writes one JSON file. `table` prints, over every kernel given: test case by kernel,
+behaviour by kernel, timings, the details of each failure, and last the plain line
+"N passed, N failed, N skipped" that CI reads. Both exit 1 when anything failed.
+
+A failed test whose `# absent: ROW:` lines all name rows that scripts/expected-absent.txt
+expects absent on that kernel is a known kernel difference: it counts as passed and shows
+as "absent". An expected-absent row that no test found absent is a failure (the kernel or
+the expectation changed), and so is an absence nobody expected.
+"""
+import argparse
+import fnmatch
+import json
+import re
+import sys
+
+# What in a kernel log means the run is not clean, whatever the tests said.
+LOG_PROBLEMS = [
+    ("BUG", re.compile(r"\bBUG:")),
+    ("WARNING", re.compile(r"\bWARNING:")),
+    ("Oops", re.compile(r"\bOops\b|Unable to handle kernel|general protection fault")),
+    ("Bad rss-counter", re.compile(r"Bad rss-counter")),
+    ("soft lockup", re.compile(r"soft lockup|hard LOCKUP|hung_task|blocked for more than")),
+    ("RCU stall", re.compile(r"rcu.*(self-)?detected stall|RCU Stall|rcu_sched detected")),
+    ("Kernel panic", re.compile(r"Kernel panic")),
+    ("KASAN", re.compile(r"KASAN:")),
+    ("UBSAN", re.compile(r"UBSAN:")),
+    ("lockdep", re.compile(r"possible (circular|recursive) locking|inconsistent lock state|"
+                           r"suspicious RCU usage|lock held when returning")),
+]
+# Taint bits the runner expects: O (out-of-tree module) and E (unsigned module).
+ALLOWED_TAINT = (1 << 12) | (1 << 13)
+TAINT_FLAGS = "PFSRMBUDAWCIOELKXTN"
+
+PASSED = {"pass", "absent-expected"}
+SKIPPED = {"skip"}
+
+
+def taint_letters(mask):
+    return "".join(f for i, f in enumerate(TAINT_FLAGS) if mask & (1 << i)) or "-"
+
+
+def load_expected(path):
+    """(kernel glob, row, why) triples; '#' starts a comment."""
+    out = []
+    if not path:
+        return out
+    with open(path) as f:
+        for line in f:
+            line = line.split("#", 1)[0].strip()
+            if not line:
+                continue
+            parts = line.split(None, 2)
+            if len(parts) < 2:
+                sys.exit(f"{path}: malformed line: {line!r}")
+            out.append((parts[0], parts[1], parts[2] if len(parts) > 2 else ""))
+    return out
+
+
+def expected_rows(expected, kernel_id):
+    return {row: why for glob, row, why in expected if fnmatch.fnmatch(kernel_id, glob)}
+
+
+class Case:
+    def __init__(self, prog, name):
+        self.prog, self.name = prog, name
+        self.status, self.reason = "crash", ""
+        self.behaviours, self.absent, self.log = [], [], []
+
+    def json(self):
+        return {"program": self.prog, "name": self.name, "status": self.status,
+                "reason": self.reason, "behaviours": self.behaviours,
+                "absent": self.absent, "log": self.log[-40:]}
+
+
+RESULT = re.compile(r"^(not ok|ok) \d+ (\S+)(?: # (\w+)\s*(.*))?$")
+
+
+def parse_ktap(lines, programs):
+    """Programs and cases from the guest's KTAP block."""
+    cases, progs = [], {}
+    prog, cur, ptime = None, None, {}
+    for line in lines:
+        if line.startswith("# selftests: uffdscope: "):
+            prog, cur = line.split(": ", 2)[2].strip(), None
+            progs[prog] = {"status": "crash", "reason": "no result (VM died or hung)"}
+            continue
+        if prog is None:
+            continue
+        if not line.startswith("#"):
+            top = re.match(r"^(not ok|ok) \d+ selftests: uffdscope: (\S+)(?: # (\S+)\s*(.*))?$", line)
+            if top:
+                ok, name, directive, rest = top.groups()
+                st = "pass" if ok == "ok" else "fail"
+                if directive == "SKIP":
+                    st = "skip"
+                elif directive == "TIMEOUT":
+                    st = "timeout"
+                progs[name] = {"status": st, "reason": " ".join(x for x in (directive, rest) if x and directive != "SKIP") or ""}
+                if cur is not None and cur.status == "crash":
+                    cur.status = "timeout" if st == "timeout" else "crash"
+                prog, cur = None, None
+            continue
+        inner = line[2:] if line.startswith("# ") else line[1:]
+        if inner.startswith("uffdscope-time: "):
+            ptime[prog] = inner.split()[-1]
+            continue
+        run = re.match(r"^#\s+RUN\s+(\S+) \.\.\.$", inner)
+        if run:
+            cur = Case(prog, run.group(1))
+            cases.append(cur)
+            continue
+        m = RESULT.match(inner)
+        if m:
+            ok, name, directive, reason = m.groups()
+            c = cur if cur is not None and cur.name == name else next(
+                (x for x in cases if x.prog == prog and x.name == name), None)
+            if c is None:
+                c = Case(prog, name)
+                cases.append(c)
+            if directive == "SKIP":
+                c.status, c.reason = "skip", reason or "no reason given"
+            elif ok == "ok":
+                c.status = "pass"
+            else:
+                c.status = "fail"
+            cur = None
+            continue
+        if cur is None:
+            continue
+        b = re.match(r"^# behaviour: (\S+)", inner)
+        if b:
+            if b.group(1) not in cur.behaviours:
+                cur.behaviours.append(b.group(1))
+            continue
+        a = re.match(r"^# absent: (\S+): (.*)$", inner)
+        if a:
+            cur.absent.append([a.group(1), a.group(2)])
+        cur.log.append(inner)
+    for p in programs:
+        progs.setdefault(p, {"status": "not run", "reason": "the VM never reached it"})
+    for p, t in ptime.items():
+        if p in progs:
+            progs[p]["seconds"] = t
+    return cases, progs
+
+
+def parse(args):
+    with open(args.console, errors="replace") as f:
+        lines = [l.rstrip("\r\n").replace("\r", "") for l in f]
+    # Firmware and console escape sequences can share a line with the first marker.
+    lines = [l[l.index("@@UFFDSCOPE"):] if "@@UFFDSCOPE" in l else l for l in lines]
+    programs = args.programs.split()
+    res = {"id": args.kernel_id, "release": args.release, "arch": args.arch,
+           "module": args.module, "vm_exit": args.vm_exit,
+           "vm_seconds": args.vm_seconds, "build_seconds": args.build_seconds,
+           "issues": []}
+    issues = res["issues"]
+
+    def marker(prefix):
+        return next((l for l in lines if l.startswith(prefix)), None)
+
+    booted = marker("@@UFFDSCOPE-BOOTED")
+    begin = next((i for i, l in enumerate(lines) if l == "@@UFFDSCOPE-BEGIN"), None)
+    end = next((i for i, l in enumerate(lines) if l.startswith("@@UFFDSCOPE-END")), None)
+    up = lambda l: float(l.rsplit("uptime=", 1)[1]) if l and "uptime=" in l else None
+    res["boot_seconds"] = up(booted)
+    if booted and end is not None and up(booted) is not None:
+        res["test_seconds"] = round(up(lines[end]) - up(booted), 1)
+    if args.vm_exit == 124:
+        issues.append("VM timeout: killed by the host after its time limit")
+    if not booted:
+        issues.append("the kernel never reached the test init (see console.log)")
+    if args.module == "yes" and booted:
+        if marker("@@UFFDSCOPE-LOAD-FAILED") or not marker("@@UFFDSCOPE-LOADED"):
+            issues.append("uffdscope.ko did not load")
+        elif end is not None and not marker("@@UFFDSCOPE-UNLOADED"):
+            issues.append("uffdscope.ko did not unload after the suite")
+    for l in lines:
+        if l.startswith("@@MODULE-FAILED"):
+            issues.append(f"kernel module {l.split()[1]} did not load")
+    res["version"] = [l[len("@@VERSION "):] for l in lines if l.startswith("@@VERSION ")]
+
+    ktap = lines[begin + 1:end if end is not None else len(lines)] if begin is not None else []
+    cases, progs = parse_ktap(ktap, programs)
+    res["programs"] = progs
+    for p, r in progs.items():
+        if r["status"] in ("fail", "timeout", "crash", "not run"):
+            ran = [c for c in cases if c.prog == p]
+            if r["status"] != "fail" or not ran or all(c.status in PASSED | SKIPPED for c in ran):
+                issues.append(f"program {p}: {r['status']} {r.get('reason', '')}".rstrip())
+
+    # The kernel log: the dump when the guest got that far, else the whole console.
+    dstart = next((i for i, l in enumerate(lines) if l == "@@DMESG-BEGIN"), None)
+    dend = next((i for i, l in enumerate(lines) if l == "@@DMESG-END"), None)
+    klog = lines[dstart + 1:dend] if dstart is not None and dend is not None else lines
+    found = []
+    for l in klog:
+        for name, rx in LOG_PROBLEMS:
+            if rx.search(l):
+                found.append(l.strip())
+                break
+    res["log_problems"] = found[:50]
+    if found:
+        issues.append(f"kernel log: {len(found)} problem line(s), first: {found[0]}")
+    t = marker("@@TAINT ")
+    if t:
+        mask = int(t.split()[1])
+        res["taint"] = mask
+        if args.taint_baseline is not None:
+            mask &= ~args.taint_baseline
+        if mask & ~ALLOWED_TAINT:
+            issues.append(f"unexpected taint {mask} ({taint_letters(mask)}): only O and E are expected")
+    elif booted and end is not None:
+        issues.append("no taint mask reported")
+
+    expected = expected_rows(load_expected(args.expected), args.kernel_id)
+    classify(cases, expected)
+    res["cases"] = [c.json() for c in cases]
+    res["rows"] = rows_of(res["cases"], expected, issues)
+    with open(args.out, "w") as f:
+        json.dump(res, f, indent=1)
+    if not args.quiet:
+        for l in ktap:
+            print(l)
+    summary = count([res])
+    print(f"{args.kernel_id}: {summary[0]} passed, {summary[1]} failed, {summary[2]} skipped"
+          f" (build {args.build_seconds}s, VM {args.vm_seconds}s)")
+    for i in issues:
+        print(f"  ! {i}")
+    return 1 if summary[1] else 0
+
+
+def classify(cases, expected):
+    for c in cases:
+        if c.status == "fail" and c.absent:
+            rows = {r for r, _ in c.absent}
+            c.status = "absent-expected" if rows <= set(expected) else "absent"
+            c.reason = "; ".join(f"{r}: {e}" for r, e in c.absent)
+
+
+def rows_of(cases, expected, issues):
+    """Per catalog row: present, absent, unsupported or FAIL, with the evidence."""
+    rows = {}
+    for c in cases:
+        for r in c["behaviours"] + [a for a, _ in c["absent"]]:
+            rows.setdefault(r, []).append(c)
+    out = {}
+    for r, cs in sorted(rows.items()):
+        st = {c["status"] for c in cs}
+        if st & {"fail", "timeout", "crash", "absent"}:
+            cell = "ABSENT" if "absent" in st else "FAIL"
+        elif "absent-expected" in st:
+            cell = "absent"
+        elif st <= {"skip"}:
+            cell = "unsupported"
+        else:
+            cell = "present"
+        if r in expected and cell == "present":
+            cell = "PRESENT?"
+            issues.append(f"{r} is expected absent here ({expected[r]}) but every test of it passed:"
+                          " the kernel changed or scripts/expected-absent.txt is wrong")
+        out[r] = {"cell": cell, "cases": [f"{c['program']}:{c['name']}" for c in cs]}
+    return out
+
+
+def count(results):
+    p = f = s = 0
+    for res in results:
+        for c in res["cases"]:
+            if c["status"] in PASSED:
+                p += 1
+            elif c["status"] in SKIPPED:
+                s += 1
+            else:
+                f += 1
+        f += len(res["issues"])
+    return p, f, s
+
+
+CELL = {"pass": "pass", "skip": "skip", "fail": "FAIL", "timeout": "TIMEOUT", "crash": "CRASH",
+        "absent": "ABSENT", "absent-expected": "absent"}
+
+
+def short(res):
+    return res["id"].replace("+deb12", "")
+
+
+def print_table(title, rows, cols, cell):
+    if not rows:
+        return
+    w0 = max(len(title), *(len(r) for r in rows))
+    ws = [max(len(c), 10) for c in cols]
+    print(f"{title:<{w0}}  " + "  ".join(f"{c:<{w}}" for c, w in zip(cols, ws)))
+    for r in rows:
+        print(f"{r:<{w0}}  " + "  ".join(f"{cell(r, i):<{w}}" for i, w in enumerate(ws)))
+    print()
+
+
+def table(args):
+    results = []
+    for path in args.results:
+        with open(path) as f:
+            results.append(json.load(f))
+    cols = [short(r) for r in results]
+
+    case_names = []
+    for r in results:
+        for c in r["cases"]:
+            k = f"{c['program']}:{c['name']}"
+            if k not in case_names:
+                case_names.append(k)
+
+    def case_cell(name, i):
+        c = next((c for c in results[i]["cases"] if f"{c['program']}:{c['name']}" == name), None)
+        return CELL.get(c["status"], c["status"]) if c else "-"
+
+    print("== test case by kernel ==")
+    print_table("test case", case_names, cols, case_cell)
+
+    rows = sorted({r for res in results for r in res["rows"]})
+
+    def row_cell(row, i):
+        return results[i]["rows"].get(row, {}).get("cell", "-")
+
+    print("== behaviour by kernel (present / absent: known kernel difference / unsupported / FAIL) ==")
+    print_table("behaviour", rows, cols, row_cell)
+
+    print("== time (seconds) ==")
+    keys = ["build_seconds", "vm_seconds", "boot_seconds", "test_seconds"]
+    print_table("kernel", cols, ["build", "vm", "boot", "tests"],
+                lambda c, i: str(results[cols.index(c)].get(keys[i]) or "-"))
+
+    details = []
+    for res in results:
+        for i in res["issues"]:
+            details.append(f"[{short(res)}] {i}")
+        for c in res["cases"]:
+            if c["status"] in ("fail", "timeout", "crash", "absent"):
+                details.append(f"[{short(res)}] {c['program']}:{c['name']}: {CELL[c['status']]}"
+                               + (f" ({c['reason']})" if c["reason"] else ""))
+                details.extend("      " + l for l in c["log"][-12:])
+            elif c["status"] == "absent-expected":
+                details.append(f"[{short(res)}] {c['program']}:{c['name']}: absent, a known kernel"
+                               f" difference: {c['reason']}")
+            elif c["status"] == "skip":
+                details.append(f"[{short(res)}] {c['program']}:{c['name']}: skipped: {c['reason']}")
+    if details:
+        print("== details ==")
+        print("\n".join(details))
+        print()
+    p, f, s = count(results)
+    print(f"{p} passed, {f} failed, {s} skipped")
+    return 1 if f else 0
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    a = sub.add_parser("parse")
+    a.add_argument("console")
+    a.add_argument("--kernel-id", required=True)
+    a.add_argument("--release", default="")
+    a.add_argument("--arch", default="")
+    a.add_argument("--module", default="yes")
+    a.add_argument("--vm-exit", type=int, default=0)
+    a.add_argument("--vm-seconds", default="")
+    a.add_argument("--build-seconds", default="")
+    a.add_argument("--programs", default="")
+    a.add_argument("--expected", default="")
+    a.add_argument("--taint-baseline", type=int, default=None)
+    a.add_argument("--out", required=True)
+    a.add_argument("--quiet", action="store_true")
+    t = sub.add_parser("table")
+    t.add_argument("results", nargs="+")
+    args = ap.parse_args()
+    return parse(args) if args.cmd == "parse" else table(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Run the suite inside one kernel: build uffdscope.ko against that kernel's headers and the
+# selftests for its arch, boot it in QEMU with the module loaded, and turn the console into a
+# result file. Prints the suite's TAP output and a verdict; exits 0 only if everything passed
+# (or was skipped, or is a known kernel difference) with a clean kernel log.
+#
+#   scripts/run-vm.sh KERNEL [PROG ...]
+#
+# KERNEL: a Debian kernel (6.12-amd64, 6.1-arm64, 6.1.0-56-amd64 ...) or the folder of a kernel
+# built here (scripts/build-kernel.sh). PROG: selftest programs (default: all of selftests/*.c).
+# Environment: UFFDSCOPE_TEST_TIMEOUT (seconds per program, default 300),
+# UFFDSCOPE_NO_MODULE=1 (boot without uffdscope.ko), UFFDSCOPE_QUIET=1 (no TAP echo).
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+[ $# -ge 1 ] || die "usage: scripts/run-vm.sh KERNEL [PROG ...] (KERNEL e.g. 6.12-amd64)"
+spec=$1
+shift
+if [ -d "$spec" ]; then
+	kernel=$(cd "$spec" && pwd)
+	[ -f "$kernel/.complete" ] || die "'$spec' is not a complete kernel folder (no .complete)"
+else
+	kernel=$(bash "$UFFDSCOPE_TOP/scripts/fetch-kernel.sh" "$spec")
+fi
+release=$(cat "$kernel/release")
+arch=$(cat "$kernel/arch")
+karch=$(arch_kernel "$arch")
+id=${UFFDSCOPE_KERNEL_ID:-$release}
+
+if [ $# -gt 0 ]; then
+	progs=("$@")
+else
+	progs=()
+	for f in "$UFFDSCOPE_TOP"/selftests/*.c; do
+		progs+=("$(basename "$f" .c)")
+	done
+fi
+
+build=$UFFDSCOPE_BUILD/$release
+results=$UFFDSCOPE_CACHE/results/$id
+mkdir -p "$build" "$results" "$UFFDSCOPE_CACHE/locks"
+
+t0=$(now)
+ko=-
+if [ "${UFFDSCOPE_NO_MODULE:-0}" != 1 ]; then
+	# Each kernel builds from its own copy of the sources, so runs for different kernels
+	# (and people working in the tree) never share Kbuild outputs.
+	(
+		flock 9
+		rsync -a --delete --exclude .git --exclude 'selftests/out' \
+			"$UFFDSCOPE_TOP/Kbuild" "$UFFDSCOPE_TOP/Makefile" "$UFFDSCOPE_TOP/module" "$build/src/"
+		make -s -C "$build/src" module KDIR="$kernel/kdir" ARCH="$karch" \
+			CROSS_COMPILE="$(arch_cross "$arch")" >"$build/module-build.log" 2>&1 ||
+			{ cat "$build/module-build.log" >&2; die "uffdscope.ko does not build for $release: see the compiler output above"; }
+	) 9>"$UFFDSCOPE_CACHE/locks/module-$release"
+	ko=$build/src/uffdscope.ko
+fi
+tests=$UFFDSCOPE_BUILD/selftests-$karch
+(
+	flock 9
+	make -s -C "$UFFDSCOPE_TOP/selftests" ARCH="$karch" OUT="$tests" \
+		"${progs[@]/#/$tests/}" >"$tests.log" 2>&1 ||
+		{ cat "$tests.log" >&2; die "the selftests do not build for $karch: see the compiler output above"; }
+) 9>"$UFFDSCOPE_CACHE/locks/selftests-$karch"
+build_s=$(elapsed "$t0")
+
+limit_each=${UFFDSCOPE_TEST_TIMEOUT:-300}
+initrd=$results/initrd.cpio.gz
+bash "$UFFDSCOPE_TOP/scripts/mkinitramfs.sh" "$kernel" "$ko" "$tests" "$initrd" "$limit_each" "${progs[@]}"
+
+# The VM's own limit: boot, every program's limit, and the log dump.
+limit_vm=$((120 + limit_each * ${#progs[@]}))
+[ "$arch" = arm64 ] && limit_vm=$((limit_vm + 120))
+log "booting $release ($arch) for: ${progs[*]}"
+t1=$(now)
+vm_rc=0
+bash "$UFFDSCOPE_TOP/scripts/boot-vm.sh" "$kernel" "$initrd" "$results/console.log" "$limit_vm" || vm_rc=$?
+vm_s=$(elapsed "$t1")
+
+parse_rc=0
+python3 "$UFFDSCOPE_TOP/scripts/results.py" parse "$results/console.log" \
+	--kernel-id "$id" --release "$release" --arch "$arch" --vm-exit "$vm_rc" \
+	--vm-seconds "$vm_s" --build-seconds "$build_s" --programs "${progs[*]}" \
+	--module "$([ "$ko" = - ] && echo no || echo yes)" \
+	--expected "$UFFDSCOPE_TOP/scripts/expected-absent.txt" \
+	--out "$results/result.json" ${UFFDSCOPE_QUIET:+--quiet} || parse_rc=$?
+exit $parse_rc
