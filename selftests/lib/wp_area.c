@@ -1,0 +1,150 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include <linux/userfaultfd.h>
+
+#include "memory.h"
+#include "pagemap.h"
+#include "sysfs_state.h"
+#include "uffd.h"
+#include "wp_area.h"
+
+/* Reserve @need more 2 MiB pages than are free now. */
+static int reserve_huge_pages(size_t need)
+{
+	long total = knob_read_long(HUGETLB_2M_NR);
+	long free_now = knob_read_long("/sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages");
+	int ret;
+
+	if (total < 0 || free_now < 0)
+		return -ENOENT;
+	if ((size_t)free_now >= need)
+		return 0;
+	ret = knob_set_ulong(HUGETLB_2M_NR, total + need - free_now);
+	if (ret)
+		return ret;
+	free_now = knob_read_long("/sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages");
+	return free_now >= 0 && (size_t)free_now >= need ? 0 : -ENOMEM;
+}
+
+int wp_area_fill(const struct wp_area *w, size_t first, size_t n, unsigned char seed)
+{
+	size_t i;
+	char *tmp;
+
+	if (w->kind == MEM_SHMEM)
+		return memfd_fill(w->memfd, first, n, seed);
+	/* hugetlbfs has no write(2): fill through a second, shared mapping. */
+	tmp = mmap(NULL, n * w->unit, PROT_READ | PROT_WRITE, MAP_SHARED, w->memfd,
+		   (off_t)(first * w->unit));
+	if (tmp == MAP_FAILED)
+		return -errno;
+	for (i = 0; i < n; i++)
+		memset(tmp + i * w->unit, page_pattern(seed, first + i), w->unit);
+	munmap(tmp, n * w->unit);
+	return 0;
+}
+
+int wp_area_setup(struct wp_area *w, enum mem_kind kind, bool shared, size_t nr,
+		  uint64_t features, uint64_t reg_mode, uint64_t *missing,
+		  const char **why)
+{
+	int ret;
+
+	memset(w, 0, sizeof(*w));
+	w->memfd = w->uffd = w->pagemap = -1;
+	w->kind = kind;
+	w->shared = shared;
+	w->nr = nr;
+	w->unit = kind == MEM_HUGETLB ? SZ_2M : page_size();
+	w->len = nr * w->unit;
+
+	*why = "userfaultfd";
+	w->uffd = uffd_open(features, missing);
+	if (w->uffd < 0) {
+		ret = w->uffd;
+		goto fail;
+	}
+	if (kind == MEM_HUGETLB) {
+		*why = "reserving 2 MiB huge pages";
+		/* The file's pages, a private copy of each, and one spare. */
+		ret = reserve_huge_pages(shared ? nr : 2 * nr + 1);
+		if (ret)
+			goto fail;
+		w->memfd = memfd_hugetlb_2m("uffdscope-wp", nr);
+	} else {
+		w->memfd = memfd_pages("uffdscope-wp", nr);
+	}
+	*why = "memfd";
+	if (w->memfd < 0) {
+		ret = w->memfd;
+		goto fail;
+	}
+	*why = "filling the page cache";
+	ret = wp_area_fill(w, 0, nr, WP_AREA_SEED);
+	if (ret)
+		goto fail;
+	*why = "mmap";
+	w->addr = mmap_2m(w->memfd, w->len, shared);
+	if (w->addr == MAP_FAILED) {
+		ret = -errno;
+		w->addr = NULL;
+		goto fail;
+	}
+	*why = "pagemap";
+	w->pagemap = pagemap_open(0);
+	if (w->pagemap < 0) {
+		ret = w->pagemap;
+		goto fail;
+	}
+	*why = "UFFDIO_REGISTER";
+	if (reg_mode) {
+		ret = uffd_register(w->uffd, w->addr, w->len, reg_mode);
+		if (ret)
+			goto fail;
+	}
+	*why = NULL;
+	return 0;
+fail:
+	wp_area_teardown(w);
+	knob_restore_all();
+	return ret;
+}
+
+void wp_area_teardown(struct wp_area *w)
+{
+	if (w->addr)
+		munmap(w->addr, w->len);
+	if (w->pagemap >= 0)
+		close(w->pagemap);
+	if (w->memfd >= 0)
+		close(w->memfd);
+	if (w->uffd >= 0)
+		close(w->uffd);
+	w->addr = NULL;
+	w->pagemap = w->memfd = w->uffd = -1;
+}
+
+uint64_t wp_pagemap(const struct wp_area *w, size_t i)
+{
+	errno = 0;
+	return pagemap_get(w->pagemap, wp_page(w, i));
+}
+
+bool wp_page_holds(const struct wp_area *w, size_t i, size_t skip, unsigned char byte,
+		   unsigned char *seen)
+{
+	const unsigned char *p = wp_page(w, i);
+	size_t off;
+
+	for (off = skip; off < w->unit; off++) {
+		if (p[off] != byte) {
+			if (seen)
+				*seen = p[off];
+			return false;
+		}
+	}
+	return true;
+}
