@@ -47,4 +47,25 @@ bool uffd_msg_pending(int uffd, struct uffd_msg *msg);
 /* Whether @msg is a write-protect fault message for the page at @addr. */
 bool uffd_msg_is_wp_at(const struct uffd_msg *msg, const void *addr, size_t psize);
 
+/* What one write to a page raised; see write_expect_wp_fault(). */
+enum write_outcome {
+	WRITE_WP_FAULT,		/* exactly one WP fault for the page, then it completed */
+	WRITE_NO_FAULT,		/* completed and raised nothing */
+	WRITE_OTHER_MSG,	/* raised a message that is not that WP fault */
+	WRITE_EXTRA_MSG,	/* a second message after the WP fault was resolved */
+	WRITE_STUCK,		/* still blocked after its fault was resolved */
+	WRITE_ERROR,		/* a syscall failed */
+};
+
+/*
+ * Write @value to @addr on a helper thread and report what it raised on
+ * @uffd (*@msg gets the message, if any). A WP fault is resolved by clearing
+ * uffd-wp on the @psize page holding @addr, so the write lands; any other
+ * message is resolved the same way, so the thread never stays blocked.
+ */
+enum write_outcome write_page(int uffd, void *addr, size_t psize, unsigned char value,
+			      struct uffd_msg *msg);
+
+const char *write_outcome_name(enum write_outcome o);
+
 #endif /* UFFDSCOPE_ACCESS_H */

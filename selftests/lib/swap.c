@@ -90,3 +90,27 @@ int swap_zram_off(void)
 	zram_swap_on = false;
 	return ret;
 }
+
+long swap_zram_used_kb(void)
+{
+	char name[256], type[32];
+	long size, used, prio;
+	FILE *f = fopen("/proc/swaps", "re");
+	long ret = -ENOENT;
+
+	if (!f)
+		return -errno;
+	/* Skip the header line, then: Filename Type Size Used Priority. */
+	if (fscanf(f, "%*[^\n]\n") == EOF) {
+		fclose(f);
+		return -EIO;
+	}
+	while (fscanf(f, "%255s %31s %ld %ld %ld", name, type, &size, &used, &prio) == 5) {
+		if (!strcmp(name, ZRAM_DEV)) {
+			ret = used;
+			break;
+		}
+	}
+	fclose(f);
+	return ret;
+}

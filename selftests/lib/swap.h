@@ -20,6 +20,9 @@
  */
 int swap_zram_on(size_t bytes);
 
+/* KiB of swap in use on zram0 according to /proc/swaps, or -errno. */
+long swap_zram_used_kb(void);
+
 /* Undo swap_zram_on() of this process, if any. Returns 0 or the first -errno. */
 int swap_zram_off(void);
 

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Assertions on what one write raises, for tests built on
+ * kselftest_harness.h and behaviour.h (include those first).
+ */
+#ifndef UFFDSCOPE_WP_EXPECT_H
+#define UFFDSCOPE_WP_EXPECT_H
+
+#include <errno.h>
+#include <string.h>
+
+#include "access.h"
+#include "wp_area.h"
+
+/*
+ * wp_area_setup() for a FIXTURE_SETUP: SKIP when the kernel's userfaultfd
+ * lacks @features or no huge page can be reserved, fail on anything else.
+ */
+#define WP_AREA_SETUP(w, kind, shared, nr, features, reg_mode) do {			uint64_t __missing = 0;								const char *__why = "";								int __ret = wp_area_setup(w, kind, shared, nr, features, reg_mode,					  &__missing, &__why);					if (__ret == -EOPNOTSUPP)								SKIP(return, "userfaultfd lacks features 0x%llx (uffd-wp on shmem/hugetlbfs: arm64 has it from 6.10)", 		     (unsigned long long)__missing);					if (__ret == -ENOMEM && (kind) == MEM_HUGETLB)						SKIP(return, "could not reserve 2 MiB huge pages (%s)", __why);		ASSERT_EQ(0, __ret) TH_LOG("setup failed at %s: %s", __why, strerror(-__ret)); } while (0)
+
+/* The write to @addr must raise exactly one WP fault; it then lands. */
+#define ASSERT_WRITE_WP_FAULTS(row, uffd, addr, psize, value) do {		\
+	struct uffd_msg __m;							\
+	enum write_outcome __o = write_page(uffd, addr, psize, value, &__m);	\
+	ASSERT_TRUE(__o != WRITE_ERROR) TH_LOG("write to %p: syscall failed", (void *)(addr)); \
+	ASSERT_TRUE(__o != WRITE_STUCK) TH_LOG("write to %p stayed blocked", (void *)(addr)); \
+	ASSERT_BEHAVIOUR(row, __o == WRITE_WP_FAULT,				\
+			 "write to write-protected %p: expected one WP fault, saw %s (event %u flags 0x%llx addr 0x%llx)", \
+			 (void *)(addr), write_outcome_name(__o), __m.event,	\
+			 (unsigned long long)__m.arg.pagefault.flags,		\
+			 (unsigned long long)__m.arg.pagefault.address);	\
+} while (0)
+
+/* The write to @addr must complete and raise nothing. */
+#define ASSERT_WRITE_NO_FAULT(row, uffd, addr, psize, value) do {		\
+	struct uffd_msg __m;							\
+	enum write_outcome __o = write_page(uffd, addr, psize, value, &__m);	\
+	ASSERT_TRUE(__o != WRITE_ERROR) TH_LOG("write to %p: syscall failed", (void *)(addr)); \
+	ASSERT_TRUE(__o != WRITE_STUCK) TH_LOG("write to %p stayed blocked", (void *)(addr)); \
+	ASSERT_BEHAVIOUR(row, __o == WRITE_NO_FAULT,				\
+			 "write to unprotected %p: expected no message, saw %s (event %u flags 0x%llx addr 0x%llx)", \
+			 (void *)(addr), write_outcome_name(__o), __m.event,	\
+			 (unsigned long long)__m.arg.pagefault.flags,		\
+			 (unsigned long long)__m.arg.pagefault.address);	\
+} while (0)
+
+#endif /* UFFDSCOPE_WP_EXPECT_H */
