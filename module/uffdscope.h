@@ -11,5 +11,6 @@
 #define UFFDSCOPE_VERSION "0.1.0"
 
 int uffdscope_version_init(struct dentry *dir);
+int uffdscope_ptes_init(struct dentry *dir);
 
 #endif /* UFFDSCOPE_H */

@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Every difference between the kernels uffdscope supports (6.1 to 6.12 and
+ * later, x86_64 and arm64) lives here, so that the rest of the module reads as
+ * if there were one kernel.
+ */
+#ifndef UFFDSCOPE_COMPAT_H
+#define UFFDSCOPE_COMPAT_H
+
+#include <linux/version.h>
+#include <linux/mm.h>
+#include <linux/pgtable.h>
+#include <linux/swap.h>		/* swapops.h needs it first */
+#include <linux/swapops.h>
+
+/*
+ * 6.1 has no pmdp_get_lockless(). On the 64-bit architectures we support a
+ * PMD is one word, so a single READ_ONCE() is the lockless read.
+ */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 5, 0)
+static inline pmd_t uffdscope_pmd_read(pmd_t *pmdp)
+{
+	return READ_ONCE(*pmdp);
+}
+#else
+static inline pmd_t uffdscope_pmd_read(pmd_t *pmdp)
+{
+	return pmdp_get_lockless(pmdp);
+}
+#endif
+
+static inline pud_t uffdscope_pud_read(pud_t *pudp)
+{
+	return READ_ONCE(*pudp);
+}
+
+/* PTE marker bits: UFFD_WP from 5.19, POISONED from 6.9, GUARD from 6.13. */
+#ifndef PTE_MARKER_POISONED
+#define PTE_MARKER_POISONED 0
+#endif
+#ifndef PTE_MARKER_GUARD
+#define PTE_MARKER_GUARD 0
+#endif
+
+/* arm64 marks runs of entries that map one contiguous block (hugetlb, contpte). */
+#ifdef CONFIG_ARM64
+#define uffdscope_pte_cont(pte) pte_cont(pte)
+#else
+#define uffdscope_pte_cont(pte) false
+#endif
+
+/*
+ * A leaf above the PTE level read through the PTE accessors. Both x86_64 and
+ * arm64 lay out block entries like PTEs (the kernel's own hugetlb code relies
+ * on it with huge_ptep_get()), so the flag and swap-entry helpers apply; only
+ * the pfn must come from the level's own helper.
+ */
+#define uffdscope_pmd_as_pte(pmd) __pte(pmd_val(pmd))
+#define uffdscope_pud_as_pte(pud) __pte(pud_val(pud))
+
+#endif /* UFFDSCOPE_COMPAT_H */

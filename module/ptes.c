@@ -1,0 +1,357 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The `ptes` file: write a query (pid, range, options), read what the page
+ * tables of that process hold there, one key=value line per run of entries
+ * that decode the same, then one summary line. Format: debugfs-abi.rst.
+ *
+ * Each read() walks a bounded number of tables under mmap_read_lock, fills
+ * this file's buffer, drops the lock, and only then copies out.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/capability.h>
+#include <linux/debugfs.h>
+#include <linux/fs.h>
+#include <linux/mm.h>
+#include <linux/mutex.h>
+#include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+
+#include "compat.h"
+#include "query.h"
+#include "uffdscope.h"
+#include "walk.h"
+
+#define PTES_BUF_SIZE	(16 * 1024)
+
+/* Pages (PAGE_SIZE) the walk saw mapped, by what maps them. */
+struct ptes_counts {
+	unsigned long anon, file, shmem, hugetlb, zero, special;
+	unsigned long swap, migration, marker, hwpoison, other;
+};
+
+struct ptes_file {
+	struct mutex lock;		/* one reader or writer at a time */
+	struct uffdscope_query q;
+	struct mm_struct *mm;		/* mmgrab()bed; NULL: no query yet */
+	struct uffdscope_walk walk;
+	struct uffdscope_entry run;	/* the run being merged */
+	unsigned long run_end;
+	unsigned long run_count;
+	bool have_run;
+	bool walk_done;
+	bool finished;			/* summary produced */
+	unsigned long rss[NR_MM_COUNTERS];
+	struct ptes_counts counts;
+	struct uffdscope_text text;
+};
+
+static void count_entry(struct ptes_counts *c, const struct uffdscope_entry *e)
+{
+	unsigned long pages = e->size >> PAGE_SHIFT;
+
+	switch (e->kind) {
+	case UFFDSCOPE_NONE:
+		return;
+	case UFFDSCOPE_PRESENT:
+		switch (e->backing) {
+		case UFFDSCOPE_BACKING_ANON:
+			c->anon += pages;
+			return;
+		case UFFDSCOPE_BACKING_SHMEM:
+			c->shmem += pages;
+			return;
+		case UFFDSCOPE_BACKING_FILE:
+			c->file += pages;
+			return;
+		case UFFDSCOPE_BACKING_HUGETLB:
+			c->hugetlb += pages;
+			return;
+		case UFFDSCOPE_BACKING_ZERO:
+			c->zero += pages;
+			return;
+		default:
+			c->special += pages;
+			return;
+		}
+	case UFFDSCOPE_SWAP:
+		c->swap += pages;
+		return;
+	case UFFDSCOPE_MIGRATION:
+		c->migration += pages;
+		return;
+	case UFFDSCOPE_MARKER:
+		c->marker += pages;
+		return;
+	case UFFDSCOPE_HWPOISON:
+		c->hwpoison += pages;
+		return;
+	default:
+		c->other += pages;
+		return;
+	}
+}
+
+static int emit_run(struct ptes_file *pf)
+{
+	const struct uffdscope_entry *e = &pf->run;
+	struct uffdscope_text *t = &pf->text;
+	size_t mark = t->len;
+	int err;
+
+	err = uffdscope_text_printf(t, "start=0x%lx end=0x%lx count=%lu level=%s kind=%s",
+				    e->addr, pf->run_end, pf->run_count,
+				    uffdscope_level_name(e->level),
+				    uffdscope_kind_name(e->kind));
+	switch (e->kind) {
+	case UFFDSCOPE_PRESENT:
+		err = err ?: uffdscope_text_printf(t, " pfn=0x%lx backing=%s order=%u write=%d dirty=%d young=%d uffd_wp=%d cont=%d",
+						   e->pfn, uffdscope_backing_name(e->backing),
+						   e->order, e->write, e->dirty, e->young,
+						   e->uffd_wp, e->cont);
+		break;
+	case UFFDSCOPE_SWAP:
+		err = err ?: uffdscope_text_printf(t, " swp_type=%lu swp_offset=0x%lx uffd_wp=%d exclusive=%d",
+						   e->swp_type, e->swp_offset,
+						   e->uffd_wp, e->exclusive);
+		break;
+	case UFFDSCOPE_MARKER:
+		err = err ?: uffdscope_text_printf(t, " marker=0x%lx marker_uffd_wp=%d marker_poisoned=%d marker_guard=%d uffd_wp=%d",
+						   e->marker,
+						   !!(e->marker & PTE_MARKER_UFFD_WP),
+						   !!(e->marker & PTE_MARKER_POISONED),
+						   !!(e->marker & PTE_MARKER_GUARD),
+						   e->uffd_wp);
+		break;
+	case UFFDSCOPE_MIGRATION:
+	case UFFDSCOPE_DEVICE_PRIVATE:
+	case UFFDSCOPE_DEVICE_EXCLUSIVE:
+		err = err ?: uffdscope_text_printf(t, " pfn=0x%lx write=%d exclusive=%d uffd_wp=%d",
+						   e->pfn, e->write, e->exclusive,
+						   e->uffd_wp);
+		break;
+	case UFFDSCOPE_HWPOISON:
+		err = err ?: uffdscope_text_printf(t, " pfn=0x%lx uffd_wp=%d",
+						   e->pfn, e->uffd_wp);
+		break;
+	case UFFDSCOPE_UNKNOWN:
+		err = err ?: uffdscope_text_printf(t, " swp_type=%lu", e->swp_type);
+		break;
+	default:
+		break;
+	}
+	err = err ?: uffdscope_text_printf(t, " raw=0x%llx\n", (unsigned long long)e->raw);
+	if (err) {
+		t->len = mark;	/* all of the line or none of it */
+		return err;
+	}
+	pf->have_run = false;
+	return 0;
+}
+
+/* The walk callback: runs under a page-table lock, only touches pf. */
+static int ptes_entry(struct uffdscope_walk *w, const struct uffdscope_entry *e)
+{
+	struct ptes_file *pf = w->private;
+
+	if (e->kind == UFFDSCOPE_NONE && !pf->q.show_none)
+		return 0;
+	if (pf->have_run && !pf->q.entries &&
+	    uffdscope_entry_continues(&pf->run, pf->run_end, e)) {
+		pf->run_end = e->addr + e->size;
+		pf->run_count++;
+		count_entry(&pf->counts, e);
+		return 0;
+	}
+	if (pf->have_run && emit_run(pf))
+		return 1;	/* buffer full: e comes again on the next read */
+	pf->run = *e;
+	pf->run_end = e->addr + e->size;
+	pf->run_count = 1;
+	pf->have_run = true;
+	count_entry(&pf->counts, e);
+	return 0;
+}
+
+static int emit_summary(struct ptes_file *pf)
+{
+	const struct ptes_counts *c = &pf->counts;
+
+	return uffdscope_text_printf(&pf->text,
+		"start=0x%lx end=0x%lx kind=summary rss_anon=%lu rss_file=%lu rss_shmem=%lu rss_swapents=%lu anon=%lu file=%lu shmem=%lu hugetlb=%lu zero=%lu special=%lu swap=%lu migration=%lu marker=%lu hwpoison=%lu other=%lu\n",
+		pf->q.start, pf->q.end,
+		pf->rss[MM_ANONPAGES], pf->rss[MM_FILEPAGES],
+		pf->rss[MM_SHMEMPAGES], pf->rss[MM_SWAPENTS],
+		c->anon, c->file, c->shmem, c->hugetlb, c->zero, c->special,
+		c->swap, c->migration, c->marker, c->hwpoison, c->other);
+}
+
+/* Walk one budget's worth, under the mmap lock, into the buffer. */
+static int ptes_walk_some(struct ptes_file *pf)
+{
+	int i, ret;
+
+	if (!mmget_not_zero(pf->mm))
+		return -ESRCH;
+	ret = mmap_read_lock_killable(pf->mm);
+	if (ret) {
+		mmput(pf->mm);
+		return ret;
+	}
+	ret = uffdscope_walk(&pf->walk);
+	mmap_read_unlock(pf->mm);
+	if (ret == 0) {
+		pf->walk_done = true;
+		for (i = 0; i < NR_MM_COUNTERS; i++)
+			pf->rss[i] = get_mm_counter(pf->mm, i);
+	}
+	mmput(pf->mm);
+	return ret < 0 ? ret : 0;
+}
+
+static int ptes_fill(struct ptes_file *pf)
+{
+	int err;
+
+	if (!pf->walk_done)
+		return ptes_walk_some(pf);
+	if (pf->have_run && emit_run(pf))
+		return 0;
+	err = emit_summary(pf);
+	if (!err)
+		pf->finished = true;
+	return 0;
+}
+
+static ssize_t ptes_read(struct file *file, char __user *ubuf, size_t count,
+			 loff_t *ppos)
+{
+	struct ptes_file *pf = file->private_data;
+	ssize_t ret;
+	int err;
+
+	if (mutex_lock_interruptible(&pf->lock))
+		return -EINTR;
+	if (!pf->mm) {
+		ret = -EINVAL;	/* nothing asked yet */
+		goto out;
+	}
+	while (uffdscope_text_drained(&pf->text)) {
+		if (pf->finished) {
+			ret = 0;
+			goto out;
+		}
+		err = ptes_fill(pf);
+		if (err) {
+			ret = err;
+			goto out;
+		}
+		if (fatal_signal_pending(current)) {
+			ret = -EINTR;
+			goto out;
+		}
+		cond_resched();
+	}
+	ret = uffdscope_text_read(&pf->text, ubuf, count);
+out:
+	mutex_unlock(&pf->lock);
+	return ret;
+}
+
+static void ptes_forget(struct ptes_file *pf)
+{
+	if (pf->mm)
+		mmdrop(pf->mm);
+	pf->mm = NULL;
+}
+
+static ssize_t ptes_write(struct file *file, const char __user *ubuf,
+			  size_t count, loff_t *ppos)
+{
+	struct ptes_file *pf = file->private_data;
+	struct uffdscope_query q;
+	struct mm_struct *mm;
+	int err;
+
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	err = uffdscope_query_parse(ubuf, count,
+				    UFFDSCOPE_KEY_PID | UFFDSCOPE_KEY_START |
+				    UFFDSCOPE_KEY_END | UFFDSCOPE_KEY_LEN |
+				    UFFDSCOPE_KEY_MODE | UFFDSCOPE_KEY_NONE, &q);
+	if (err)
+		return err;
+	mm = uffdscope_query_mm(&q);
+	if (IS_ERR(mm))
+		return PTR_ERR(mm);
+
+	if (mutex_lock_interruptible(&pf->lock)) {
+		mmdrop(mm);
+		return -EINTR;
+	}
+	ptes_forget(pf);
+	pf->q = q;
+	pf->mm = mm;
+	memset(&pf->walk, 0, sizeof(pf->walk));
+	pf->walk.mm = mm;
+	pf->walk.addr = q.start;
+	pf->walk.end = q.end;
+	pf->walk.entry = ptes_entry;
+	pf->walk.private = pf;
+	memset(&pf->counts, 0, sizeof(pf->counts));
+	pf->have_run = false;
+	pf->walk_done = false;
+	pf->finished = false;
+	pf->text.len = 0;
+	pf->text.pos = 0;
+	mutex_unlock(&pf->lock);
+	return count;
+}
+
+static int ptes_open(struct inode *inode, struct file *file)
+{
+	struct ptes_file *pf;
+	int err;
+
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	pf = kzalloc(sizeof(*pf), GFP_KERNEL);
+	if (!pf)
+		return -ENOMEM;
+	err = uffdscope_text_alloc(&pf->text, PTES_BUF_SIZE);
+	if (err) {
+		kfree(pf);
+		return err;
+	}
+	mutex_init(&pf->lock);
+	file->private_data = pf;
+	return stream_open(inode, file);
+}
+
+static int ptes_release(struct inode *inode, struct file *file)
+{
+	struct ptes_file *pf = file->private_data;
+
+	ptes_forget(pf);
+	uffdscope_text_free(&pf->text);
+	mutex_destroy(&pf->lock);
+	kfree(pf);
+	return 0;
+}
+
+static const struct file_operations ptes_fops = {
+	.owner = THIS_MODULE,
+	.open = ptes_open,
+	.read = ptes_read,
+	.write = ptes_write,
+	.release = ptes_release,
+};
+
+int uffdscope_ptes_init(struct dentry *dir)
+{
+	struct dentry *d = debugfs_create_file("ptes", 0600, dir, NULL,
+					       &ptes_fops);
+
+	return PTR_ERR_OR_ZERO(d);
+}

@@ -1,0 +1,201 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Parsing of the key=value queries written to the uffdscope files, lookup of
+ * the target mm, and the buffer each open file reads its answer from.
+ */
+#include <linux/err.h>
+#include <linux/kernel.h>
+#include <linux/mm.h>
+#include <linux/pid.h>
+#include <linux/sched.h>
+#include <linux/sched/mm.h>
+#include <linux/sched/task.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
+
+#include "query.h"
+
+static int parse_bool(const char *val, bool *out)
+{
+	return kstrtobool(val, out);
+}
+
+static int parse_pair(char *key, char *val, unsigned int allowed,
+		      struct uffdscope_query *q)
+{
+	static const char * const keys[] = {
+		"pid", "start", "end", "len", "mode", "none",
+	};
+	unsigned long len;
+	unsigned int bit;
+	int i, err;
+
+	i = match_string(keys, ARRAY_SIZE(keys), key);
+	if (i < 0)
+		return -EINVAL;
+	bit = BIT(i);
+	if (!(allowed & bit) || (q->seen & bit))
+		return -EINVAL;
+	q->seen |= bit;
+
+	switch (bit) {
+	case UFFDSCOPE_KEY_PID:
+		err = kstrtoint(val, 0, &q->pid);
+		if (!err && q->pid <= 0)
+			err = -EINVAL;
+		return err;
+	case UFFDSCOPE_KEY_START:
+		return kstrtoul(val, 0, &q->start);
+	case UFFDSCOPE_KEY_END:
+		return kstrtoul(val, 0, &q->end);
+	case UFFDSCOPE_KEY_LEN:
+		err = kstrtoul(val, 0, &len);
+		if (err)
+			return err;
+		/* resolved against start once every key is known */
+		q->end = len;
+		return 0;
+	case UFFDSCOPE_KEY_MODE:
+		if (!strcmp(val, "entries"))
+			q->entries = true;
+		else if (strcmp(val, "runs"))
+			return -EINVAL;
+		return 0;
+	case UFFDSCOPE_KEY_NONE:
+		return parse_bool(val, &q->show_none);
+	}
+	return -EINVAL;
+}
+
+int uffdscope_query_parse(const char __user *ubuf, size_t count,
+			  unsigned int allowed, struct uffdscope_query *q)
+{
+	char text[UFFDSCOPE_QUERY_MAX + 1];
+	char *cursor = text, *tok, *val;
+	int err;
+
+	if (count > UFFDSCOPE_QUERY_MAX)
+		return -E2BIG;
+	if (copy_from_user(text, ubuf, count))
+		return -EFAULT;
+	text[count] = '\0';
+
+	memset(q, 0, sizeof(*q));
+	q->show_none = true;
+	while ((tok = strsep(&cursor, " \t\n")) != NULL) {
+		if (!*tok)
+			continue;
+		val = strchr(tok, '=');
+		if (!val || val == tok || !val[1])
+			return -EINVAL;
+		*val++ = '\0';
+		err = parse_pair(tok, val, allowed, q);
+		if (err)
+			return err;
+	}
+	if (!(q->seen & UFFDSCOPE_KEY_PID))
+		return -EINVAL;
+	if ((q->seen & UFFDSCOPE_KEY_END) && (q->seen & UFFDSCOPE_KEY_LEN))
+		return -EINVAL;
+	if (q->seen & UFFDSCOPE_KEY_LEN) {
+		if (!q->end || q->end > ULONG_MAX - q->start)
+			return -EINVAL;
+		q->end += q->start;
+	}
+	return 0;
+}
+
+static int check_range(struct uffdscope_query *q, struct mm_struct *mm)
+{
+	unsigned long limit = mm->task_size;
+
+	if (!q->end)
+		q->end = limit;
+	if (q->start >= limit || q->end > ULONG_MAX - PAGE_SIZE + 1)
+		return -ERANGE;
+	q->start &= PAGE_MASK;
+	q->end = PAGE_ALIGN(q->end);
+	if (q->start >= q->end)
+		return -EINVAL;
+	if (q->end > limit)
+		return -ERANGE;
+	return 0;
+}
+
+struct mm_struct *uffdscope_query_mm(struct uffdscope_query *q)
+{
+	struct task_struct *task;
+	struct mm_struct *mm;
+	struct pid *pid;
+	int err;
+
+	pid = find_get_pid(q->pid);
+	if (!pid)
+		return ERR_PTR(-ESRCH);
+	task = get_pid_task(pid, PIDTYPE_PID);
+	put_pid(pid);
+	if (!task)
+		return ERR_PTR(-ESRCH);
+	if (task->flags & PF_KTHREAD) {
+		put_task_struct(task);
+		return ERR_PTR(-ENXIO);
+	}
+	mm = get_task_mm(task);
+	put_task_struct(task);
+	if (!mm)
+		return ERR_PTR(-ESRCH);
+
+	err = check_range(q, mm);
+	if (err) {
+		mmput(mm);
+		return ERR_PTR(err);
+	}
+	/* Keep the mm_struct, not the address space: a dead target reads ESRCH. */
+	mmgrab(mm);
+	mmput(mm);
+	return mm;
+}
+
+int uffdscope_text_alloc(struct uffdscope_text *t, size_t size)
+{
+	t->buf = kvmalloc(size, GFP_KERNEL);
+	if (!t->buf)
+		return -ENOMEM;
+	t->size = size;
+	t->len = 0;
+	t->pos = 0;
+	return 0;
+}
+
+void uffdscope_text_free(struct uffdscope_text *t)
+{
+	kvfree(t->buf);
+	t->buf = NULL;
+}
+
+int uffdscope_text_printf(struct uffdscope_text *t, const char *fmt, ...)
+{
+	size_t room = t->size - t->len;
+	va_list args;
+	int n;
+
+	va_start(args, fmt);
+	n = vsnprintf(t->buf + t->len, room, fmt, args);
+	va_end(args);
+	if (n < 0 || (size_t)n >= room)
+		return -ENOSPC;
+	t->len += n;
+	return 0;
+}
+
+ssize_t uffdscope_text_read(struct uffdscope_text *t, char __user *ubuf,
+			    size_t count)
+{
+	size_t n = min(count, t->len - t->pos);
+
+	if (copy_to_user(ubuf, t->buf + t->pos, n))
+		return -EFAULT;
+	t->pos += n;
+	return n;
+}

@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The query a user writes to a uffdscope file, and the per-open-file text
+ * stream the answer is read from. Syntax and errnos: debugfs-abi.rst.
+ */
+#ifndef UFFDSCOPE_QUERY_H
+#define UFFDSCOPE_QUERY_H
+
+#include <linux/compiler.h>
+#include <linux/mm_types.h>
+#include <linux/types.h>
+
+#define UFFDSCOPE_QUERY_MAX	256
+
+/* Keys a file accepts, for uffdscope_query_parse()'s @allowed. */
+#define UFFDSCOPE_KEY_PID	BIT(0)
+#define UFFDSCOPE_KEY_START	BIT(1)
+#define UFFDSCOPE_KEY_END	BIT(2)
+#define UFFDSCOPE_KEY_LEN	BIT(3)
+#define UFFDSCOPE_KEY_MODE	BIT(4)
+#define UFFDSCOPE_KEY_NONE	BIT(5)
+
+struct uffdscope_query {
+	pid_t pid;
+	unsigned long start;
+	unsigned long end;	/* 0 with no end= or len=: the target's TASK_SIZE */
+	bool entries;		/* mode=entries: one line per entry, no merging */
+	bool show_none;		/* none=1 (default): report none entries */
+	unsigned int seen;	/* UFFDSCOPE_KEY_* given */
+};
+
+/*
+ * Parse the query @ubuf/@count written by the user. -E2BIG if longer than
+ * UFFDSCOPE_QUERY_MAX, -EINVAL if malformed or a key is not in @allowed.
+ */
+int uffdscope_query_parse(const char __user *ubuf, size_t count,
+			  unsigned int allowed, struct uffdscope_query *q);
+
+/*
+ * Resolve the query's pid (in the caller's pid namespace) to its mm, and
+ * clamp and check the range against the mm's TASK_SIZE. Returns the mm with
+ * an mmgrab() reference, or ERR_PTR(-ESRCH) (no such process, or it has
+ * exited), ERR_PTR(-ENXIO) (a kernel thread), ERR_PTR(-ERANGE).
+ */
+struct mm_struct *uffdscope_query_mm(struct uffdscope_query *q);
+
+/* The answer, produced into a kernel buffer and copied out with no lock held. */
+struct uffdscope_text {
+	char *buf;
+	size_t size;
+	size_t len;	/* bytes produced */
+	size_t pos;	/* bytes already read */
+};
+
+int uffdscope_text_alloc(struct uffdscope_text *t, size_t size);
+void uffdscope_text_free(struct uffdscope_text *t);
+/* Append a whole line or nothing: -ENOSPC when it does not fit. */
+__printf(2, 3) int uffdscope_text_printf(struct uffdscope_text *t,
+					 const char *fmt, ...);
+/* Drop what was read; the buffer is empty again. */
+static inline bool uffdscope_text_drained(struct uffdscope_text *t)
+{
+	if (t->pos < t->len)
+		return false;
+	t->pos = 0;
+	t->len = 0;
+	return true;
+}
+ssize_t uffdscope_text_read(struct uffdscope_text *t, char __user *ubuf,
+			    size_t count);
+
+#endif /* UFFDSCOPE_QUERY_H */

@@ -1,0 +1,301 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The page-table walker (see walk.h for its contract). walk_page_range() and
+ * pte_offset_map_lock() are not exported to modules, so the walk is open-coded
+ * from the inline helpers, with the guarantees the kernel's own walkers give:
+ * every level is read once, tables are entered from that copy, and what was
+ * read locklessly is checked again under the lock that serialises its writers.
+ */
+#include <linux/fs.h>
+#include <linux/hugetlb.h>
+#include <linux/mm.h>
+#include <linux/rcupdate.h>
+#include <linux/spinlock.h>
+
+#include "compat.h"
+#include "walk.h"
+
+/* Each upper-level entry and each PTE table costs one unit of the budget. */
+static bool take_unit(struct uffdscope_walk *w)
+{
+	if (!w->left)
+		return false;
+	w->left--;
+	return true;
+}
+
+/* Hand @e to the callback; on acceptance the walk moves past it. */
+static int report(struct uffdscope_walk *w, const struct uffdscope_entry *e)
+{
+	int ret = w->entry(w, e);
+
+	if (ret > 0)
+		return UFFDSCOPE_WALK_MORE;
+	if (ret < 0)
+		return ret;
+	w->addr = e->addr + e->size;
+	return 0;
+}
+
+static int report_simple(struct uffdscope_walk *w, unsigned long addr,
+			 unsigned long end, enum uffdscope_level level,
+			 enum uffdscope_kind kind, u64 raw)
+{
+	struct uffdscope_entry e = {
+		.addr = addr, .size = end - addr, .level = level,
+		.kind = kind, .raw = raw,
+		.hugetlb = is_vm_hugetlb_page(w->vma),
+	};
+
+	return report(w, &e);
+}
+
+/*
+ * One PTE table, entered from a single read of its PMD. Returns -EAGAIN
+ * when the PMD no longer points to a table (or changed before we got the
+ * lock): the caller then reads the PMD again and decides anew.
+ */
+static int walk_pte_table(struct uffdscope_walk *w, pmd_t *pmdp,
+			  unsigned long addr, unsigned long end)
+{
+	struct uffdscope_entry e;
+	spinlock_t *ptl;
+	pte_t *ptep;
+	pmd_t pmd;
+	int ret = 0;
+
+	/* Since 6.5 a PTE table may be freed by RCU under mmap_read_lock. */
+	rcu_read_lock();
+	pmd = uffdscope_pmd_read(pmdp);
+	if (pmd_none(pmd) || !pmd_present(pmd) || pmd_leaf(pmd) ||
+	    pmd_bad(pmd)) {
+		rcu_read_unlock();
+		return -EAGAIN;
+	}
+	ptl = pte_lockptr(w->mm, &pmd);
+	ptep = pte_offset_kernel(&pmd, addr);
+	spin_lock(ptl);
+	if (!pmd_same(pmd, uffdscope_pmd_read(pmdp))) {
+		spin_unlock(ptl);
+		rcu_read_unlock();
+		return -EAGAIN;
+	}
+	for (; addr < end; addr += PAGE_SIZE, ptep++) {
+		memset(&e, 0, sizeof(e));
+		e.addr = addr;
+		e.size = PAGE_SIZE;
+		uffdscope_decode_pte(&e, w->vma, ptep_get(ptep), UFFDSCOPE_PTE);
+		ret = report(w, &e);
+		if (ret)
+			break;
+	}
+	spin_unlock(ptl);
+	rcu_read_unlock();
+	return ret;
+}
+
+/* A PMD leaf (THP, hugetlb) or non-present PMD, read under the PMD lock. */
+static int walk_pmd_leaf(struct uffdscope_walk *w, pmd_t *pmdp,
+			 unsigned long addr, unsigned long end)
+{
+	struct uffdscope_entry e = { .addr = addr, .size = end - addr };
+	spinlock_t *ptl = pmd_lock(w->mm, pmdp);
+	pmd_t pmd = uffdscope_pmd_read(pmdp);
+	int ret;
+
+	if (pmd_none(pmd) || (pmd_present(pmd) && !pmd_leaf(pmd))) {
+		spin_unlock(ptl);
+		return -EAGAIN;
+	}
+	uffdscope_decode_pmd(&e, w->vma, pmd);
+	ret = report(w, &e);
+	spin_unlock(ptl);
+	return ret;
+}
+
+static int walk_pmd_range(struct uffdscope_walk *w, pud_t *pud,
+			  unsigned long addr, unsigned long end)
+{
+	pmd_t *pmdp = pmd_offset(pud, addr);
+	unsigned long next;
+	pmd_t pmd;
+	int ret;
+
+	for (; addr < end; pmdp++, addr = next) {
+		next = pmd_addr_end(addr, end);
+		do {
+			/* a retry costs a unit too, so a busy PMD cannot pin us */
+			if (!take_unit(w))
+				return UFFDSCOPE_WALK_MORE;
+			pmd = uffdscope_pmd_read(pmdp);
+			if (pmd_none(pmd))
+				ret = report_simple(w, addr, next, UFFDSCOPE_PMD,
+						    UFFDSCOPE_NONE, pmd_val(pmd));
+			else if (!pmd_present(pmd) || pmd_leaf(pmd))
+				ret = walk_pmd_leaf(w, pmdp, addr, next);
+			else if (pmd_bad(pmd))
+				ret = report_simple(w, addr, next, UFFDSCOPE_PMD,
+						    UFFDSCOPE_BAD, pmd_val(pmd));
+			else
+				ret = walk_pte_table(w, pmdp, addr, next);
+		} while (ret == -EAGAIN);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/* A PUD leaf (1 GiB hugetlb) or non-present PUD, read under its lock. */
+static int walk_pud_leaf(struct uffdscope_walk *w, pud_t *pudp,
+			 unsigned long addr, unsigned long end)
+{
+	struct uffdscope_entry e = { .addr = addr, .size = end - addr };
+	spinlock_t *ptl = pud_lock(w->mm, pudp);
+	pud_t pud = uffdscope_pud_read(pudp);
+	int ret;
+
+	if (pud_none(pud) || (pud_present(pud) && !pud_leaf(pud))) {
+		spin_unlock(ptl);
+		return -EAGAIN;
+	}
+	uffdscope_decode_pud(&e, w->vma, pud);
+	ret = report(w, &e);
+	spin_unlock(ptl);
+	return ret;
+}
+
+static int walk_pud_range(struct uffdscope_walk *w, p4d_t *p4d,
+			  unsigned long addr, unsigned long end)
+{
+	pud_t *pudp = pud_offset(p4d, addr);
+	unsigned long next;
+	pud_t pud;
+	int ret;
+
+	for (; addr < end; pudp++, addr = next) {
+		next = pud_addr_end(addr, end);
+		do {
+			if (!take_unit(w))
+				return UFFDSCOPE_WALK_MORE;
+			pud = uffdscope_pud_read(pudp);
+			if (pud_none(pud))
+				ret = report_simple(w, addr, next, UFFDSCOPE_PUD,
+						    UFFDSCOPE_NONE, pud_val(pud));
+			else if (!pud_present(pud) || pud_leaf(pud))
+				ret = walk_pud_leaf(w, pudp, addr, next);
+			else if (pud_bad(pud))
+				ret = report_simple(w, addr, next, UFFDSCOPE_PUD,
+						    UFFDSCOPE_BAD, pud_val(pud));
+			else
+				/*
+				 * PMD tables are freed only under mmap_write_lock
+				 * (or, for shared hugetlb, i_mmap_rwsem held for
+				 * write), so the copy @pud leads to a live table.
+				 */
+				ret = walk_pmd_range(w, &pud, addr, next);
+		} while (ret == -EAGAIN);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+static int walk_p4d_range(struct uffdscope_walk *w, pgd_t *pgd,
+			  unsigned long addr, unsigned long end)
+{
+	p4d_t *p4dp = p4d_offset(pgd, addr);
+	unsigned long next;
+	p4d_t p4d;
+	int ret;
+
+	for (; addr < end; p4dp++, addr = next) {
+		next = p4d_addr_end(addr, end);
+		if (!take_unit(w))
+			return UFFDSCOPE_WALK_MORE;
+		p4d = READ_ONCE(*p4dp);
+		if (p4d_none(p4d))
+			ret = report_simple(w, addr, next, UFFDSCOPE_P4D,
+					    UFFDSCOPE_NONE, p4d_val(p4d));
+		else if (p4d_bad(p4d))
+			ret = report_simple(w, addr, next, UFFDSCOPE_P4D,
+					    UFFDSCOPE_BAD, p4d_val(p4d));
+		else
+			ret = walk_pud_range(w, &p4d, addr, next);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+static int walk_pgd_range(struct uffdscope_walk *w, unsigned long addr,
+			  unsigned long end)
+{
+	pgd_t *pgdp = pgd_offset(w->mm, addr);
+	unsigned long next;
+	pgd_t pgd;
+	int ret;
+
+	for (; addr < end; pgdp++, addr = next) {
+		next = pgd_addr_end(addr, end);
+		if (!take_unit(w))
+			return UFFDSCOPE_WALK_MORE;
+		pgd = READ_ONCE(*pgdp);
+		if (pgd_none(pgd))
+			ret = report_simple(w, addr, next, UFFDSCOPE_PGD,
+					    UFFDSCOPE_NONE, pgd_val(pgd));
+		else if (pgd_bad(pgd))
+			ret = report_simple(w, addr, next, UFFDSCOPE_PGD,
+					    UFFDSCOPE_BAD, pgd_val(pgd));
+		else
+			/* p4d may be folded into the pgd: enter the real slot */
+			ret = walk_p4d_range(w, pgdp, addr, next);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+static int walk_vma(struct uffdscope_walk *w, unsigned long end)
+{
+	struct vm_area_struct *vma = w->vma;
+	struct address_space *mapping = NULL;
+	int ret;
+
+	/*
+	 * huge_pmd_unshare() can clear a shared hugetlb PMD table from our PUD
+	 * under i_mmap_rwsem alone (from rmap, without the mmap lock).
+	 */
+	if (is_vm_hugetlb_page(vma) && (vma->vm_flags & VM_MAYSHARE) &&
+	    vma->vm_file) {
+		mapping = vma->vm_file->f_mapping;
+		i_mmap_lock_read(mapping);
+	}
+	ret = walk_pgd_range(w, w->addr, end);
+	if (mapping)
+		i_mmap_unlock_read(mapping);
+	return ret;
+}
+
+int uffdscope_walk(struct uffdscope_walk *w)
+{
+	struct vm_area_struct *vma;
+	int ret;
+
+	mmap_assert_locked(w->mm);
+	w->left = w->budget ? w->budget : UFFDSCOPE_WALK_BUDGET;
+	while (w->addr < w->end) {
+		vma = find_vma(w->mm, w->addr);
+		if (!vma || vma->vm_start >= w->end) {
+			w->addr = w->end;
+			break;
+		}
+		if (vma->vm_start > w->addr)
+			w->addr = vma->vm_start;
+		w->vma = vma;
+		ret = walk_vma(w, min(w->end, vma->vm_end));
+		w->vma = NULL;
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
