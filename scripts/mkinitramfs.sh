@@ -6,7 +6,8 @@
 #
 #   scripts/mkinitramfs.sh KERNEL_DIR MODULE_KO TESTS_DIR OUT.cpio.gz TIMEOUT PROG...
 #
-# MODULE_KO may be "-" to boot without uffdscope.ko.
+# MODULE_KO may be "-" to boot without uffdscope.ko. UFFDSCOPE_MODE=demo makes the guest run
+# scripts/guest/demo.sh (the main job's showcase) instead of the programs as tests.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -62,6 +63,7 @@ mkdir -p "$root"/{bin,etc,tests,lib/uffdscope-modules}
 cp "$(busybox_for "$arch")" "$root/bin/busybox"
 cp "$UFFDSCOPE_TOP/scripts/guest/init" "$root/init"
 cp "$UFFDSCOPE_TOP/scripts/guest/run-programs.sh" "$root/run-programs.sh"
+cp "$UFFDSCOPE_TOP/scripts/guest/demo.sh" "$root/demo.sh"
 chmod +x "$root/init"
 : >"$root/lib/uffdscope-modules/order"
 add_module zram
@@ -77,6 +79,7 @@ for p in "$@"; do
 done
 cat >"$root/etc/uffdscope.conf" <<CONF
 LOAD_MODULE=$load
+MODE=${UFFDSCOPE_MODE:-test}
 TEST_TIMEOUT=$timeout
 PROGRAMS="$*"
 CONF

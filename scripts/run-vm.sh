@@ -30,6 +30,10 @@ id=${UFFDSCOPE_KERNEL_ID:-$release}
 
 if [ $# -gt 0 ]; then
 	progs=("$@")
+	for p in "${progs[@]}"; do
+		[ -f "$UFFDSCOPE_TOP/selftests/$p.c" ] ||
+			die "unknown test program '$p': the programs are the names of selftests/*.c"
+	done
 else
 	progs=()
 	for f in "$UFFDSCOPE_TOP"/selftests/*.c; do
@@ -85,4 +89,5 @@ python3 "$UFFDSCOPE_TOP/scripts/results.py" parse "$results/console.log" \
 	--module "$([ "$ko" = - ] && echo no || echo yes)" \
 	--expected "$UFFDSCOPE_TOP/scripts/expected-absent.txt" \
 	--out "$results/result.json" ${UFFDSCOPE_QUIET:+--quiet} || parse_rc=$?
+echo "@@RESULT $results/result.json"
 exit $parse_rc

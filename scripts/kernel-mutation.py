@@ -1,0 +1,111 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""The bookkeeping of scripts/run-mutants.sh, over the result.json files of scripts/run-vm.sh.
+
+  kernel-mutation.py rows RESULT.json            ROW<TAB>cell<TAB>program ... per catalog row
+  kernel-mutation.py verdict ROW RESULT.json     detected|survived|broken<TAB>tests<TAB>evidence
+  kernel-mutation.py table RECORDS.tsv           the mutation table and the score
+
+Which programs test a row is read from the `# behaviour: ROW` lines the tests printed on the
+unmutated kernel, never from a list kept here, so a new test joins its row by itself.
+
+A mutant is detected when a test of its row reports the row absent (`# absent: ROW: ...`)
+on it: that is the evidence the issue asks for. A test that merely fails, times out or
+crashes proves less (a broken setup fails too), so it counts as "broken", not detected.
+"""
+import json
+import sys
+
+
+def load(path):
+    with open(path) as f:
+        return json.load(f)
+
+
+def rows(path):
+    res = load(path)
+    progs = {}
+    for c in res.get("cases", []):
+        for r in c["behaviours"] + [a for a, _ in c["absent"]]:
+            progs.setdefault(r, [])
+            if c["program"] not in progs[r]:
+                progs[r].append(c["program"])
+    for r in sorted(progs):
+        cell = res.get("rows", {}).get(r, {}).get("cell", "-")
+        print("\t".join([r, cell] + progs[r]))
+    return 0
+
+
+def verdict(row, path):
+    res = load(path)
+    caught, evidence, broken = [], [], []
+    for c in res.get("cases", []):
+        mine = [e for r, e in c["absent"] if r == row]
+        name = f"{c['program']}:{c['name']}"
+        if mine:
+            caught.append(name)
+            evidence.append(mine[0])
+        elif row in c["behaviours"] and c["status"] in ("fail", "timeout", "crash"):
+            broken.append(f"{name} {c['status']}")
+    for p, r in res.get("programs", {}).items():
+        if r["status"] in ("timeout", "crash", "not run"):
+            broken.append(f"{p} {r['status']}")
+    logp = res.get("log_problems", [])
+    if caught:
+        ev = evidence[0] + (f" | kernel log: {logp[0]}" if logp else "")
+        print(f"detected\t{','.join(caught)}\t{ev}")
+    elif broken or logp or not res.get("cases"):
+        why = "; ".join(broken) or (f"kernel log: {logp[0]}" if logp else "no test ran")
+        print(f"broken\t-\t{why}")
+    else:
+        print("survived\t-\tevery test of the row passed")
+    return 0
+
+
+def table(path):
+    """RECORDS.tsv: row, mutant, reference kernel, reference cell, verdict, tests,
+    evidence, build seconds, run seconds."""
+    recs = []
+    with open(path) as f:
+        for line in f:
+            parts = line.rstrip("\n").split("\t")
+            if len(parts) == 9:
+                recs.append(parts)
+    head = ["row", "mutant", "reference", "verdict", "caught by", "build s", "run s"]
+    out = []
+    tested = detected = 0
+    for row, mutant, ref, refcell, verd, tests, ev, bs, rs in recs:
+        if verd != "no test":
+            tested += 1
+        ok = verd == "detected" and refcell == "present"
+        detected += ok
+        refshow = f"{ref}:{refcell}"
+        out.append([row, mutant, refshow, verd if refcell in ("present", "-") else f"{verd} (ref {refcell})",
+                    tests, bs, rs])
+    w = [max(len(h), *(len(r[i]) for r in out)) if out else len(h) for i, h in enumerate(head)]
+    print("== mutation table ==")
+    print("  ".join(h.ljust(w[i]) for i, h in enumerate(head)))
+    for r in out:
+        print("  ".join(v.ljust(w[i]) for i, v in enumerate(r)))
+    print()
+    print("== evidence ==")
+    for row, mutant, ref, refcell, verd, tests, ev, bs, rs in recs:
+        print(f"{row}: {verd}: {ev}")
+    print()
+    print(f"mutation score: {detected}/{tested} rows with tests detected"
+          f" (a row counts when its tests pass on the reference kernel and report it absent on the mutant)")
+    return 0 if tested and detected == tested else 1
+
+
+def main(argv):
+    if len(argv) == 3 and argv[1] == "rows":
+        return rows(argv[2])
+    if len(argv) == 4 and argv[1] == "verdict":
+        return verdict(argv[2], argv[3])
+    if len(argv) == 3 and argv[1] == "table":
+        return table(argv[2])
+    sys.exit(__doc__)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

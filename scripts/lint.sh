@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# The module's static checks, reported as test cases so they land in the same table:
+# a W=1 -Werror build against every kernel of the matrix, sparse (C=2) against each, and
+# checkpatch.pl --strict from linux-source-6.12 over every module source file.
+#
+#   scripts/lint.sh          (prints the result file's path as "@@RESULT PATH")
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+
+kernels=${UFFDSCOPE_KERNELS:-6.12-amd64 6.1-amd64 6.12-arm64 6.1-arm64}
+results=$UFFDSCOPE_CACHE/results/lint
+mkdir -p "$results"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+console=$results/console.log
+n=0
+
+# One check: NAME, then the command; its output becomes the case's log.
+check() {
+	local name=$1 rc
+	shift
+	n=$((n + 1))
+	echo "# #  RUN           lint.$name ..."
+	"$@" >"$work/out" 2>&1
+	rc=$?
+	sed 's/^/# # /' "$work/out" | tail -n 40
+	if [ $rc = 0 ]; then
+		echo "# ok $n lint.$name"
+	else
+		echo "# not ok $n lint.$name"
+	fi
+}
+
+# Kbuild in a private copy, so the tree stays clean; fails on any warning in our files.
+kbuild() {
+	local kernel=$1 what=$2 arch karch src
+	arch=$(cat "$kernel/arch")
+	karch=$(arch_kernel "$arch")
+	src=$work/src-$(cat "$kernel/release")-$what
+	mkdir -p "$src"
+	rsync -a "$UFFDSCOPE_TOP/Kbuild" "$UFFDSCOPE_TOP/Makefile" "$UFFDSCOPE_TOP/module" "$src/"
+	case $what in
+	w1) make -s -C "$src" module KDIR="$kernel/kdir" ARCH="$karch" CROSS_COMPILE="$(arch_cross "$arch")" ;;
+	sparse)
+		make -s -C "$kernel/kdir" M="$src" C=2 CHECK="sparse" ARCH="$karch" \
+			CROSS_COMPILE="$(arch_cross "$arch")" modules >"$work/sparse" 2>&1
+		local rc=$?
+		# Only what sparse says of our own files counts; the headers' own noise does not.
+		if grep -E "^$src/module/[^:]+:[0-9]+:[0-9]+: (warning|error)" "$work/sparse"; then
+			return 1
+		fi
+		[ $rc = 0 ] || { tail -n 20 "$work/sparse"; return 1; }
+		;;
+	esac
+}
+
+checkpatch() {
+	local src cp rc=0
+	src=$(bash "$UFFDSCOPE_TOP/scripts/kernel-source.sh" 6.12) || return 1
+	cp=$src/scripts/checkpatch.pl
+	for f in "$UFFDSCOPE_TOP"/module/*.[ch] "$UFFDSCOPE_TOP/Kbuild"; do
+		# LINUX_VERSION_CODE: an out-of-tree module that supports 6.1 and 6.12 needs it,
+		# in module/compat.h only; checkpatch's advice is for code merged into one version.
+		perl "$cp" --strict --no-tree --quiet --show-types \
+			--ignore FILE_PATH_CHANGES,LINUX_VERSION_CODE -f "$f" || rc=1
+	done
+	return $rc
+}
+
+t0=$(now)
+{
+	echo "@@UFFDSCOPE-BOOTED lint"
+	echo "@@UFFDSCOPE-BEGIN"
+	echo "TAP version 13"
+	echo "1..1"
+	echo "# selftests: uffdscope: lint"
+	for k in $kernels; do
+		kernel=$(bash "$UFFDSCOPE_TOP/scripts/fetch-kernel.sh" "$k") || { echo "# not ok 0 lint.fetch_$k"; continue; }
+		check "w1_werror_$k" kbuild "$kernel" w1
+		check "sparse_$k" kbuild "$kernel" sparse
+	done
+	check checkpatch_strict checkpatch
+	echo "ok 1 selftests: uffdscope: lint"
+	echo "@@UFFDSCOPE-END"
+} >"$console" 2>&1
+rc=0
+python3 "$UFFDSCOPE_TOP/scripts/results.py" parse "$console" --kernel-id lint --module no \
+	--programs lint --no-kernel --vm-seconds "$(elapsed "$t0")" --out "$results/result.json" \
+	${UFFDSCOPE_QUIET:+--quiet} || rc=$?
+echo "@@RESULT $results/result.json"
+exit $rc

@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Run the suite natively on the running kernel, without the module (tests that need it SKIP
+# and say so), and turn the output into a result file like a VM's. Only what the run adds to
+# the kernel log and to the taint mask counts against it: the host's earlier history is not
+# ours to judge.
+#
+#   scripts/run-host.sh [PROG ...]
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+arch=$(uname -m)
+case $arch in
+x86_64 | aarch64) ;;
+*) die "the host run supports x86_64 and aarch64 hosts, not $arch" ;;
+esac
+karch=$arch
+[ "$arch" = aarch64 ] && karch=arm64
+release=$(uname -r)
+id=host-$release
+
+if [ $# -gt 0 ]; then
+	progs=("$@")
+else
+	progs=()
+	for f in "$UFFDSCOPE_TOP"/selftests/*.c; do
+		progs+=("$(basename "$f" .c)")
+	done
+fi
+for p in "${progs[@]}"; do
+	[ -f "$UFFDSCOPE_TOP/selftests/$p.c" ] || die "unknown test program '$p': the programs are the names of selftests/*.c"
+done
+
+results=$UFFDSCOPE_CACHE/results/$id
+tests=$UFFDSCOPE_BUILD/selftests-host-$karch
+mkdir -p "$results" "$UFFDSCOPE_CACHE/locks"
+t0=$(now)
+(
+	flock 9
+	make -s -C "$UFFDSCOPE_TOP/selftests" ARCH="$karch" OUT="$tests" \
+		"${progs[@]/#/$tests/}" >"$tests.log" 2>&1 ||
+		{ cat "$tests.log" >&2; die "the selftests do not build for this host: see the compiler output above"; }
+) 9>"$UFFDSCOPE_CACHE/locks/selftests-host-$karch"
+build_s=$(elapsed "$t0")
+
+taint0=$(cat /proc/sys/kernel/tainted)
+dmesg_lines=$(dmesg 2>/dev/null | wc -l || echo 0)
+log "running ${progs[*]} on the host kernel $release"
+t1=$(now)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+{
+	echo "@@UFFDSCOPE-BOOTED $release $arch"
+	echo "@@UFFDSCOPE-BEGIN"
+	(cd "$work" && sh "$UFFDSCOPE_TOP/scripts/guest/run-programs.sh" "$tests" \
+		"${UFFDSCOPE_TEST_TIMEOUT:-300}" "${progs[@]}")
+	echo "@@UFFDSCOPE-END"
+	echo "@@TAINT $(cat /proc/sys/kernel/tainted)"
+	echo "@@DMESG-BEGIN"
+	dmesg 2>/dev/null | tail -n +"$((dmesg_lines + 1))"
+	echo "@@DMESG-END"
+} >"$results/console.log" 2>&1
+run_s=$(elapsed "$t1")
+
+python3 "$UFFDSCOPE_TOP/scripts/results.py" parse "$results/console.log" \
+	--kernel-id "$id" --release "$release" --arch "$karch" --module no \
+	--vm-seconds "$run_s" --build-seconds "$build_s" --programs "${progs[*]}" \
+	--taint-baseline "$taint0" --expected "$UFFDSCOPE_TOP/scripts/expected-absent.txt" \
+	--out "$results/result.json" ${UFFDSCOPE_QUIET:+--quiet} && rc=0 || rc=$?
+echo "@@RESULT $results/result.json"
+exit $rc

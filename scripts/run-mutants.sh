@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Prove that every catalog row's tests can fail: for each kernel mutant (kernels/mutants/ROW.patch,
+# one behaviour removed from linux-source-6.12), build it, boot it with the row's test programs,
+# and check that they report the row absent there, while they pass on the unmutated kernel (or on
+# the row's control kernel, kernels/controls/ROW.patch, when the mutant needs a test hook).
+# Prints the mutation table and the mutation score; exits 0 only when every row that has tests
+# is detected.
+#
+#   scripts/run-mutants.sh [ROW ...]        (default: every kernels/mutants/*.patch)
+#
+# The row's programs are the ones whose tests print `# behaviour: ROW` on the base kernel, so
+# the base kernel runs the whole suite first. A row no test names is reported "no test".
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+top=$UFFDSCOPE_TOP
+mutants=$top/kernels/mutants
+if [ $# -gt 0 ]; then
+	rows=("$@")
+else
+	rows=()
+	for p in "$mutants"/*.patch; do
+		rows+=("$(basename "$p" .patch)")
+	done
+fi
+for r in "${rows[@]}"; do
+	[ -f "$mutants/$r.patch" ] || die "no mutant for row '$r': $mutants/$r.patch does not exist"
+done
+
+work=$UFFDSCOPE_CACHE/mutation
+mkdir -p "$work"
+records=$work/records.tsv
+: >"$records"
+
+# Build a kernel, print its folder; its build seconds go to the file named by $2.
+build() {
+	local t folder
+	t=$(now)
+	folder=$(bash "$top/scripts/build-kernel.sh" "$1") || die "kernel '$1' does not build"
+	elapsed "$t" >"$2"
+	echo "$folder"
+}
+
+# Run programs in a kernel; print the result.json. Failing tests are the point here, so the
+# exit status of run-vm.sh is not ours; a missing result is.
+run() {
+	local kernel=$1 id=$2 logf result
+	shift 2
+	logf=$work/$id.log
+	UFFDSCOPE_QUIET=1 UFFDSCOPE_KERNEL_ID=$id bash "$top/scripts/run-vm.sh" "$kernel" "$@" >"$logf" 2>&1 || true
+	result=$(sed -n 's/^@@RESULT //p' "$logf" | tail -n 1)
+	[ -n "$result" ] && [ -f "$result" ] || die "run of '$id' gave no result: see $logf"
+	echo "$result"
+}
+
+log "base kernel: build, then the whole suite (it names each row's programs)"
+base=$(build base "$work/base.build")
+t=$(now)
+base_result=$(run "$base" uffdscope-base)
+log "base: built or found in $(cat "$work/base.build") s, suite ran in $(elapsed "$t") s"
+python3 "$top/scripts/kernel-mutation.py" rows "$base_result" >"$work/base.rows"
+
+for row in "${rows[@]}"; do
+	line=$(awk -F'\t' -v r="$row" '$1 == r' "$work/base.rows")
+	if [ -z "$line" ]; then
+		printf '%s\t%s\t-\t-\tno test\t-\tno test prints "# behaviour: %s"\t-\t-\n' \
+			"$row" "mut-$row" "$row" >>"$records"
+		log "$row: no test"
+		continue
+	fi
+	read -r -a progs <<<"$(cut -f3- <<<"$line" | tr '\t' ' ')"
+	ref=base
+	refcell=$(cut -f2 <<<"$line")
+	if [ -f "$top/kernels/controls/$row.patch" ]; then
+		# The mutant carries a test hook: its reference is the same hook without the mutation.
+		ref=control
+		control=$(build "control:$row" "$work/ctl-$row.build")
+		ctl_result=$(run "$control" "uffdscope-ctl-$row" "${progs[@]}")
+		refcell=$(python3 "$top/scripts/kernel-mutation.py" rows "$ctl_result" |
+			awk -F'\t' -v r="$row" '$1 == r { print $2 }')
+		refcell=${refcell:--}
+	fi
+	log "$row: building the mutant, then running ${progs[*]}"
+	mutant=$(build "mutant:$row" "$work/mut-$row.build")
+	t=$(now)
+	result=$(run "$mutant" "uffdscope-mut-$row" "${progs[@]}")
+	run_s=$(elapsed "$t")
+	IFS=$'\t' read -r verdict tests evidence < <(python3 "$top/scripts/kernel-mutation.py" verdict "$row" "$result")
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$row" "mut-$row" "$ref" "$refcell" "$verdict" \
+		"$tests" "$evidence" "$(cat "$work/mut-$row.build")" "$run_s" >>"$records"
+	log "$row: $verdict ($tests)"
+done
+
+python3 "$top/scripts/kernel-mutation.py" table "$records"

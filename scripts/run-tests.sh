@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# The test command (`make check`, and what CI runs): install what is missing, then run the
+# whole suite in every kernel of the matrix and natively on the host, and print one table of
+# kernel by behaviour ending in "N passed, N failed, N skipped". Exits 1 if anything failed.
+#
+# Environment: UFFDSCOPE_KERNELS (default: the current Debian 6.12 and 6.1, amd64 and arm64),
+# UFFDSCOPE_SKIP_HOST=1, UFFDSCOPE_SKIP_BUILT=1 (no kernels built from source), and those of
+# scripts/run-vm.sh.
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+
+t_all=$(now)
+bash "$UFFDSCOPE_TOP/scripts/install-deps.sh" || exit 1
+
+kernels=${UFFDSCOPE_KERNELS:-6.12-amd64 6.1-amd64 6.12-arm64 6.1-arm64}
+run=$UFFDSCOPE_CACHE/runs/$(date +%Y%m%d-%H%M%S)-$$
+mkdir -p "$run"
+results=()
+timings=()
+failed_any=0
+
+# One kernel: its result file, or a synthesized failure when it never produced one.
+run_one() {
+	local label=$1 t out
+	shift
+	t=$(now)
+	out=$run/$label.json
+	log "== $label"
+	if "$@" >"$run/$label.log" 2>&1; then :; else failed_any=1; fi
+	local produced
+	produced=$(sed -n 's/^@@RESULT //p' "$run/$label.log" | tail -n 1)
+	if [ -n "$produced" ] && [ -f "$produced" ]; then
+		cp "$produced" "$out"
+	else
+		python3 "$UFFDSCOPE_TOP/scripts/results.py" error --kernel-id "$label" --out "$out" \
+			--message "$(grep -m1 'error:' "$run/$label.log" || tail -n 1 "$run/$label.log")"
+	fi
+	tail -n 20 "$run/$label.log" | grep -E '^(uffdscope:|.*: [0-9]+ passed|  ! )' >&2 || true
+	results+=("$out")
+	timings+=("$label $(elapsed "$t")")
+}
+
+for k in $kernels; do
+	UFFDSCOPE_QUIET=1 run_one "$k" bash "$UFFDSCOPE_TOP/scripts/run-vm.sh" "$k"
+done
+UFFDSCOPE_QUIET=1 run_one lint bash "$UFFDSCOPE_TOP/scripts/lint.sh"
+if [ "${UFFDSCOPE_SKIP_HOST:-0}" != 1 ]; then
+	UFFDSCOPE_QUIET=1 run_one host bash "$UFFDSCOPE_TOP/scripts/run-host.sh"
+fi
+
+echo
+echo "== uffdscope: $(echo "$kernels" | wc -w) kernel(s) in QEMU and the host; logs in $run"
+echo
+python3 "$UFFDSCOPE_TOP/scripts/results.py" table "${results[@]}"
+rc=$?
+echo "== wall time: $(printf '%s s, ' "${timings[@]}")total $(elapsed "$t_all") s" >&2
+# The table's last line is the plain count CI reads; keep it last on stdout.
+exit $rc
