@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +10,7 @@
 #include <linux/memfd.h>
 
 #include "memory.h"
+#include "pagemap.h"
 
 #ifndef MFD_HUGE_2MB
 #define MFD_HUGE_2MB (21U << 26)
@@ -119,4 +122,36 @@ bool page_holds(const void *addr, unsigned char byte, unsigned char *seen)
 		}
 	}
 	return true;
+}
+
+uint64_t kpageflags_of(const void *addr)
+{
+	uint64_t entry, flags = 0;
+	int pm, kpf;
+
+	pm = pagemap_open(0);
+	if (pm < 0) {
+		errno = -pm;
+		return 0;
+	}
+	errno = 0;
+	entry = pagemap_get(pm, addr);
+	close(pm);
+	if (errno)
+		return 0;
+	if (!(entry & PM_PRESENT) || !(entry & PM_PFN_MASK)) {
+		errno = ENOENT;
+		return 0;
+	}
+	kpf = open("/proc/kpageflags", O_RDONLY | O_CLOEXEC);
+	if (kpf < 0)
+		return 0;
+	if (pread(kpf, &flags, sizeof(flags), (off_t)((entry & PM_PFN_MASK) * sizeof(flags))) !=
+	    sizeof(flags)) {
+		if (!errno)
+			errno = EIO;
+		flags = 0;
+	}
+	close(kpf);
+	return flags;
 }

@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #define SZ_2M		(2UL << 20)
@@ -56,5 +57,10 @@ void *mmap_2m(int fd, size_t len, bool shared);
  * first byte that differs.
  */
 bool page_holds(const void *addr, unsigned char byte, unsigned char *seen);
+
+/* The /proc/kpageflags bits of the page mapped at @addr, or 0 with errno set. */
+uint64_t kpageflags_of(const void *addr);
+
+#define KPF_THP_BIT 22
 
 #endif /* UFFDSCOPE_MEMORY_H */
