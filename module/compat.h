@@ -7,7 +7,6 @@
 #ifndef UFFDSCOPE_COMPAT_H
 #define UFFDSCOPE_COMPAT_H
 
-#include <linux/version.h>
 #include <linux/mm.h>
 #include <linux/pgtable.h>
 #include <linux/swap.h>		/* swapops.h needs it first */
@@ -15,19 +14,13 @@
 
 /*
  * 6.1 has no pmdp_get_lockless(). On the 64-bit architectures we support a
- * PMD is one word, so a single READ_ONCE() is the lockless read.
+ * PMD is one word, and pmdp_get_lockless() of later kernels is exactly this
+ * single READ_ONCE().
  */
-#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 5, 0)
 static inline pmd_t uffdscope_pmd_read(pmd_t *pmdp)
 {
 	return READ_ONCE(*pmdp);
 }
-#else
-static inline pmd_t uffdscope_pmd_read(pmd_t *pmdp)
-{
-	return pmdp_get_lockless(pmdp);
-}
-#endif
 
 static inline pud_t uffdscope_pud_read(pud_t *pudp)
 {
@@ -43,11 +36,14 @@ static inline pud_t uffdscope_pud_read(pud_t *pudp)
 #endif
 
 /* arm64 marks runs of entries that map one contiguous block (hugetlb, contpte). */
+static inline bool uffdscope_pte_cont(pte_t pte)
+{
 #ifdef CONFIG_ARM64
-#define uffdscope_pte_cont(pte) pte_cont(pte)
+	return pte_cont(pte);
 #else
-#define uffdscope_pte_cont(pte) false
+	return false;
 #endif
+}
 
 /*
  * A leaf above the PTE level read through the PTE accessors. Both x86_64 and

@@ -27,6 +27,8 @@ static int __init uffdscope_init(void)
 	err = uffdscope_version_init(uffdscope_dir);
 	if (!err)
 		err = uffdscope_ptes_init(uffdscope_dir);
+	if (!err)
+		err = uffdscope_vmas_init(uffdscope_dir);
 	if (err) {
 		debugfs_remove_recursive(uffdscope_dir);
 		return err;

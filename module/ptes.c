@@ -93,6 +93,42 @@ static void count_entry(struct ptes_counts *c, const struct uffdscope_entry *e)
 	}
 }
 
+/* The fields that only some kinds of entry have. */
+static int emit_kind_fields(struct uffdscope_text *t,
+			    const struct uffdscope_entry *e)
+{
+	switch (e->kind) {
+	case UFFDSCOPE_PRESENT:
+		return uffdscope_text_printf(t,
+			" pfn=0x%lx backing=%s order=%u write=%d dirty=%d young=%d uffd_wp=%d cont=%d",
+			e->pfn, uffdscope_backing_name(e->backing), e->order,
+			e->write, e->dirty, e->young, e->uffd_wp, e->cont);
+	case UFFDSCOPE_SWAP:
+		return uffdscope_text_printf(t,
+			" swp_type=%lu swp_offset=0x%lx uffd_wp=%d exclusive=%d",
+			e->swp_type, e->swp_offset, e->uffd_wp, e->exclusive);
+	case UFFDSCOPE_MARKER:
+		return uffdscope_text_printf(t,
+			" marker=0x%lx marker_uffd_wp=%d marker_poisoned=%d marker_guard=%d uffd_wp=%d",
+			e->marker, !!(e->marker & PTE_MARKER_UFFD_WP),
+			!!(e->marker & PTE_MARKER_POISONED),
+			!!(e->marker & PTE_MARKER_GUARD), e->uffd_wp);
+	case UFFDSCOPE_MIGRATION:
+	case UFFDSCOPE_DEVICE_PRIVATE:
+	case UFFDSCOPE_DEVICE_EXCLUSIVE:
+		return uffdscope_text_printf(t,
+			" pfn=0x%lx write=%d exclusive=%d uffd_wp=%d",
+			e->pfn, e->write, e->exclusive, e->uffd_wp);
+	case UFFDSCOPE_HWPOISON:
+		return uffdscope_text_printf(t, " pfn=0x%lx uffd_wp=%d",
+					     e->pfn, e->uffd_wp);
+	case UFFDSCOPE_UNKNOWN:
+		return uffdscope_text_printf(t, " swp_type=%lu", e->swp_type);
+	default:
+		return 0;
+	}
+}
+
 static int emit_run(struct ptes_file *pf)
 {
 	const struct uffdscope_entry *e = &pf->run;
@@ -104,44 +140,9 @@ static int emit_run(struct ptes_file *pf)
 				    e->addr, pf->run_end, pf->run_count,
 				    uffdscope_level_name(e->level),
 				    uffdscope_kind_name(e->kind));
-	switch (e->kind) {
-	case UFFDSCOPE_PRESENT:
-		err = err ?: uffdscope_text_printf(t, " pfn=0x%lx backing=%s order=%u write=%d dirty=%d young=%d uffd_wp=%d cont=%d",
-						   e->pfn, uffdscope_backing_name(e->backing),
-						   e->order, e->write, e->dirty, e->young,
-						   e->uffd_wp, e->cont);
-		break;
-	case UFFDSCOPE_SWAP:
-		err = err ?: uffdscope_text_printf(t, " swp_type=%lu swp_offset=0x%lx uffd_wp=%d exclusive=%d",
-						   e->swp_type, e->swp_offset,
-						   e->uffd_wp, e->exclusive);
-		break;
-	case UFFDSCOPE_MARKER:
-		err = err ?: uffdscope_text_printf(t, " marker=0x%lx marker_uffd_wp=%d marker_poisoned=%d marker_guard=%d uffd_wp=%d",
-						   e->marker,
-						   !!(e->marker & PTE_MARKER_UFFD_WP),
-						   !!(e->marker & PTE_MARKER_POISONED),
-						   !!(e->marker & PTE_MARKER_GUARD),
-						   e->uffd_wp);
-		break;
-	case UFFDSCOPE_MIGRATION:
-	case UFFDSCOPE_DEVICE_PRIVATE:
-	case UFFDSCOPE_DEVICE_EXCLUSIVE:
-		err = err ?: uffdscope_text_printf(t, " pfn=0x%lx write=%d exclusive=%d uffd_wp=%d",
-						   e->pfn, e->write, e->exclusive,
-						   e->uffd_wp);
-		break;
-	case UFFDSCOPE_HWPOISON:
-		err = err ?: uffdscope_text_printf(t, " pfn=0x%lx uffd_wp=%d",
-						   e->pfn, e->uffd_wp);
-		break;
-	case UFFDSCOPE_UNKNOWN:
-		err = err ?: uffdscope_text_printf(t, " swp_type=%lu", e->swp_type);
-		break;
-	default:
-		break;
-	}
-	err = err ?: uffdscope_text_printf(t, " raw=0x%llx\n", (unsigned long long)e->raw);
+	err = err ?: emit_kind_fields(t, e);
+	err = err ?: uffdscope_text_printf(t, " raw=0x%llx\n",
+					   (unsigned long long)e->raw);
 	if (err) {
 		t->len = mark;	/* all of the line or none of it */
 		return err;

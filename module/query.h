@@ -66,6 +66,7 @@ static inline bool uffdscope_text_drained(struct uffdscope_text *t)
 	t->len = 0;
 	return true;
 }
+
 ssize_t uffdscope_text_read(struct uffdscope_text *t, char __user *ubuf,
 			    size_t count);
 

@@ -12,5 +12,6 @@
 
 int uffdscope_version_init(struct dentry *dir);
 int uffdscope_ptes_init(struct dentry *dir);
+int uffdscope_vmas_init(struct dentry *dir);
 
 #endif /* UFFDSCOPE_H */

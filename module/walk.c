@@ -59,7 +59,7 @@ static int walk_pte_table(struct uffdscope_walk *w, pmd_t *pmdp,
 			  unsigned long addr, unsigned long end)
 {
 	struct uffdscope_entry e;
-	spinlock_t *ptl;
+	spinlock_t *ptl;	/* the table's lock, found from the PMD copy */
 	pte_t *ptep;
 	pmd_t pmd;
 	int ret = 0;
