@@ -74,7 +74,7 @@ fetch_deb() {
 
 # The first dependency of a package whose name matches a pattern.
 dep_of() {
-	apt-cache depends "$1" 2>/dev/null |
+	{ apt-cache depends "$1" 2>/dev/null || true; } |
 		sed -n "s/^ *Depends: <\{0,1\}\($2\)>\{0,1\}.*/\1/p" | head -n 1
 }
 
@@ -82,7 +82,7 @@ headers=linux-headers-$abi$aptarch
 common=$(dep_of "$headers" 'linux-headers-[^ :>]*-common')
 kbuild=$(dep_of "$headers" 'linux-kbuild-[^ :>]*')
 [ -n "$common" ] && [ -n "$kbuild" ] ||
-	die "cannot find the headers of kernel '$abi' ($headers): run 'apt-get update' or check the name"
+	die "kernel '$abi' is not on the mirror (no package $headers): check the name with 'apt-cache search linux-headers-', or run 'apt-get update'"
 kbuild=${kbuild%%:*}
 
 tmp=$dest.tmp

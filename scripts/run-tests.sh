@@ -45,6 +45,7 @@ for k in $kernels; do
 	UFFDSCOPE_QUIET=1 run_one "$k" bash "$UFFDSCOPE_TOP/scripts/run-vm.sh" "$k"
 done
 UFFDSCOPE_QUIET=1 run_one lint bash "$UFFDSCOPE_TOP/scripts/lint.sh"
+UFFDSCOPE_QUIET=1 run_one runner bash "$UFFDSCOPE_TOP/scripts/test-runner.sh"
 if [ "${UFFDSCOPE_SKIP_HOST:-0}" != 1 ]; then
 	UFFDSCOPE_QUIET=1 run_one host bash "$UFFDSCOPE_TOP/scripts/run-host.sh"
 fi

@@ -10,7 +10,8 @@
 # KERNEL: a Debian kernel (6.12-amd64, 6.1-arm64, 6.1.0-56-amd64 ...) or the folder of a kernel
 # built here (scripts/build-kernel.sh). PROG: selftest programs (default: all of selftests/*.c).
 # Environment: UFFDSCOPE_TEST_TIMEOUT (seconds per program, default 300),
-# UFFDSCOPE_NO_MODULE=1 (boot without uffdscope.ko), UFFDSCOPE_QUIET=1 (no TAP echo).
+# UFFDSCOPE_NO_MODULE=1 (boot without uffdscope.ko), UFFDSCOPE_QUIET=1 (no TAP echo),
+# UFFDSCOPE_VM_LIMIT (seconds for the whole VM; default from the programs' limits).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -27,6 +28,9 @@ release=$(cat "$kernel/release")
 arch=$(cat "$kernel/arch")
 karch=$(arch_kernel "$arch")
 id=${UFFDSCOPE_KERNEL_ID:-$release}
+cross=$(arch_cross "$arch")
+command -v "${cross}gcc" >/dev/null ||
+	die "compiler ${cross}gcc for $arch is missing: run scripts/install-deps.sh (package gcc-aarch64-linux-gnu for arm64)"
 
 if [ $# -gt 0 ]; then
 	progs=("$@")
@@ -55,7 +59,7 @@ if [ "${UFFDSCOPE_NO_MODULE:-0}" != 1 ]; then
 		rsync -a --delete --exclude .git --exclude 'selftests/out' \
 			"$UFFDSCOPE_TOP/Kbuild" "$UFFDSCOPE_TOP/Makefile" "$UFFDSCOPE_TOP/module" "$build/src/"
 		make -s -C "$build/src" module KDIR="$kernel/kdir" ARCH="$karch" \
-			CROSS_COMPILE="$(arch_cross "$arch")" >"$build/module-build.log" 2>&1 ||
+			CROSS_COMPILE="$cross" >"$build/module-build.log" 2>&1 ||
 			{ cat "$build/module-build.log" >&2; die "uffdscope.ko does not build for $release: see the compiler output above"; }
 	) 9>"$UFFDSCOPE_CACHE/locks/module-$release"
 	ko=$build/src/uffdscope.ko
@@ -76,12 +80,14 @@ bash "$UFFDSCOPE_TOP/scripts/mkinitramfs.sh" "$kernel" "$ko" "$tests" "$initrd" 
 # The VM's own limit: boot, every program's limit, and the log dump.
 limit_vm=$((120 + limit_each * ${#progs[@]}))
 [ "$arch" = arm64 ] && limit_vm=$((limit_vm + 120))
+limit_vm=${UFFDSCOPE_VM_LIMIT:-$limit_vm}
 log "booting $release ($arch) for: ${progs[*]}"
 t1=$(now)
 vm_rc=0
 bash "$UFFDSCOPE_TOP/scripts/boot-vm.sh" "$kernel" "$initrd" "$results/console.log" "$limit_vm" || vm_rc=$?
 vm_s=$(elapsed "$t1")
 
+echo "@@RESULT $results/result.json"
 parse_rc=0
 python3 "$UFFDSCOPE_TOP/scripts/results.py" parse "$results/console.log" \
 	--kernel-id "$id" --release "$release" --arch "$arch" --vm-exit "$vm_rc" \
@@ -89,5 +95,9 @@ python3 "$UFFDSCOPE_TOP/scripts/results.py" parse "$results/console.log" \
 	--module "$([ "$ko" = - ] && echo no || echo yes)" \
 	--expected "$UFFDSCOPE_TOP/scripts/expected-absent.txt" \
 	--out "$results/result.json" ${UFFDSCOPE_QUIET:+--quiet} || parse_rc=$?
-echo "@@RESULT $results/result.json"
+# A VM that never got to report ends in a one-line error, after its (failed) result.
+grep -q '@@UFFDSCOPE-BOOTED' "$results/console.log" ||
+	die "kernel $release never reached the test init (QEMU exit $vm_rc): see $results/console.log"
+[ "$vm_rc" != 124 ] ||
+	die "the VM of $release did not finish within $limit_vm s: see $results/console.log"
 exit $parse_rc

@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# The runner's own tests: bad input must end in a one-line error that says what failed and
+# what to do, never in a hang or a silent pass. Reported as test cases of their own.
+#
+#   scripts/test-runner.sh       (prints the result file's path as "@@RESULT PATH")
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+
+results=$UFFDSCOPE_CACHE/results/runner
+mkdir -p "$results"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+n=0
+
+# expect_error NAME PATTERN SECONDS CMD...: CMD must fail within SECONDS, its last line
+# matching PATTERN (the one-line error).
+expect_error() {
+	local name=$1 pattern=$2 limit=$3 rc last
+	shift 3
+	n=$((n + 1))
+	echo "# #  RUN           runner.$name ..."
+	timeout "$limit" "$@" >"$work/out" 2>&1
+	rc=$?
+	last=$(grep -v '^$' "$work/out" | tail -n 1)
+	echo "# # exit=$rc last line: $last"
+	if [ $rc = 124 ]; then
+		echo "# # hung: still running after $limit s"
+		echo "# not ok $n runner.$name"
+	elif [ $rc = 0 ]; then
+		echo "# # succeeded, but this input must fail"
+		echo "# not ok $n runner.$name"
+	elif ! grep -qE "$pattern" <<<"$last"; then
+		echo "# # the last line does not say what failed: expected /$pattern/"
+		echo "# not ok $n runner.$name"
+	else
+		echo "# ok $n runner.$name"
+	fi
+}
+
+# A kernel folder whose image never reaches our init: the VM must be reported, not hang.
+silent=$work/silent-kernel
+mkdir -p "$silent"
+real=$(bash "$UFFDSCOPE_TOP/scripts/fetch-kernel.sh" 6.12-amd64)
+for f in release arch config kdir modules; do ln -s "$real/$f" "$silent/$f"; done
+# A kernel that cannot boot: an empty file as bzImage makes QEMU fail at once, and a
+# zeroed one would spin in firmware; both must end with a result, not a pass.
+: >"$silent/vmlinuz"
+touch "$silent/.complete"
+
+# No cross compiler on PATH: a PATH with only what the runner needs besides it.
+nocross=$work/bin
+mkdir -p "$nocross"
+for t in bash sh make gcc cp cat sed grep awk date rsync flock python3 find ln mkdir rm apt-cache \
+	basename dirname tail head cut timeout mktemp touch uname dpkg-deb ls mv tr wc; do
+	p=$(command -v "$t") && ln -sf "$p" "$nocross/$t"
+done
+
+{
+	echo "@@UFFDSCOPE-BOOTED runner"
+	echo "@@UFFDSCOPE-BEGIN"
+	echo "TAP version 13"
+	echo "1..1"
+	echo "# selftests: uffdscope: runner"
+	expect_error unknown_kernel_name "uffdscope: error: .*unknown kernel" 30 \
+		bash "$UFFDSCOPE_TOP/scripts/run-vm.sh" no-such-kernel smoke
+	expect_error unresolvable_series "uffdscope: error: cannot resolve kernel" 60 \
+		bash "$UFFDSCOPE_TOP/scripts/run-vm.sh" 9.99-amd64 smoke
+	expect_error failed_download "uffdscope: error: .*not on the mirror" 60 \
+		bash "$UFFDSCOPE_TOP/scripts/fetch-kernel.sh" 6.1.0-9999-amd64
+	expect_error missing_cross_compiler "uffdscope: error: compiler aarch64-linux-gnu-gcc" 60 \
+		env PATH="$nocross" bash "$UFFDSCOPE_TOP/scripts/run-vm.sh" 6.12-arm64 smoke
+	expect_error unknown_program "uffdscope: error: unknown test program" 30 \
+		bash "$UFFDSCOPE_TOP/scripts/run-vm.sh" 6.12-amd64 no_such_program
+	expect_error vm_never_reports "never reached the test init|VM timeout" 300 \
+		env UFFDSCOPE_KERNEL_ID=runner-silent UFFDSCOPE_TEST_TIMEOUT=5 UFFDSCOPE_QUIET=1 \
+		bash "$UFFDSCOPE_TOP/scripts/run-vm.sh" "$silent" smoke
+	expect_error vm_hangs "did not finish within 3 s" 60 \
+		env UFFDSCOPE_KERNEL_ID=runner-hang UFFDSCOPE_VM_LIMIT=3 UFFDSCOPE_QUIET=1 \
+		bash "$UFFDSCOPE_TOP/scripts/run-vm.sh" 6.12-amd64 smoke
+	echo "ok 1 selftests: uffdscope: runner"
+	echo "@@UFFDSCOPE-END"
+} >"$results/console.log" 2>&1
+rc=0
+python3 "$UFFDSCOPE_TOP/scripts/results.py" parse "$results/console.log" --kernel-id runner \
+	--module no --no-kernel --programs runner --out "$results/result.json" \
+	${UFFDSCOPE_QUIET:+--quiet} || rc=$?
+echo "@@RESULT $results/result.json"
+exit $rc
