@@ -96,8 +96,8 @@ python3 "$UFFDSCOPE_TOP/scripts/results.py" parse "$results/console.log" \
 	--expected "$UFFDSCOPE_TOP/scripts/expected-absent.txt" \
 	--out "$results/result.json" ${UFFDSCOPE_QUIET:+--quiet} || parse_rc=$?
 # A VM that never got to report ends in a one-line error, after its (failed) result.
-grep -q '@@UFFDSCOPE-BOOTED' "$results/console.log" ||
-	die "kernel $release never reached the test init (QEMU exit $vm_rc): see $results/console.log"
 [ "$vm_rc" != 124 ] ||
 	die "the VM of $release did not finish within $limit_vm s: see $results/console.log"
+grep -q '@@UFFDSCOPE-BOOTED' "$results/console.log" ||
+	die "kernel $release never reached the test init (QEMU exit $vm_rc): see $results/console.log"
 exit $parse_rc
