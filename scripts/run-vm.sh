@@ -41,6 +41,8 @@ if [ $# -gt 0 ]; then
 else
 	progs=()
 	for f in "$UFFDSCOPE_TOP"/selftests/*.c; do
+		# demo_*.c are the main job's showcases, not tests.
+		case $(basename "$f") in demo_*) continue ;; esac
 		progs+=("$(basename "$f" .c)")
 	done
 fi
