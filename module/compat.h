@@ -27,6 +27,20 @@ static inline pud_t uffdscope_pud_read(pud_t *pudp)
 	return READ_ONCE(*pudp);
 }
 
+/*
+ * An RSS counter of @mm, as exact as the kernel can tell another task's.
+ * 6.1 caches up to 64 events per task (SPLIT_RSS_COUNTING) where no other
+ * task can sum them; from 6.2 the counters are per-cpu and can be summed.
+ */
+static inline unsigned long uffdscope_mm_counter(struct mm_struct *mm, int member)
+{
+#ifdef SPLIT_RSS_COUNTING
+	return get_mm_counter(mm, member);
+#else
+	return percpu_counter_sum_positive(&mm->rss_stat[member]);
+#endif
+}
+
 /* PTE marker bits: UFFD_WP from 5.19, POISONED from 6.9, GUARD from 6.13. */
 #ifndef PTE_MARKER_POISONED
 #define PTE_MARKER_POISONED 0

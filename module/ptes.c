@@ -205,7 +205,7 @@ static int ptes_walk_some(struct ptes_file *pf)
 	if (ret == 0) {
 		pf->walk_done = true;
 		for (i = 0; i < NR_MM_COUNTERS; i++)
-			pf->rss[i] = get_mm_counter(pf->mm, i);
+			pf->rss[i] = uffdscope_mm_counter(pf->mm, i);
 	}
 	mmput(pf->mm);
 	return ret < 0 ? ret : 0;
