@@ -13,6 +13,7 @@
 #include <linux/module.h>
 
 #include "uffdscope.h"
+#include "collapse.h"
 
 static struct dentry *uffdscope_dir;
 
@@ -29,6 +30,8 @@ static int __init uffdscope_init(void)
 		err = uffdscope_ptes_init(uffdscope_dir);
 	if (!err)
 		err = uffdscope_vmas_init(uffdscope_dir);
+	if (!err)
+		err = uffdscope_collapse_init(uffdscope_dir);
 	if (err) {
 		debugfs_remove_recursive(uffdscope_dir);
 		return err;

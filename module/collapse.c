@@ -1,0 +1,229 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The `collapse` debugfs file. Write "pid=PID addr=ADDR"; read back what
+ * MADV_COLLAPSE of the PMD range holding ADDR in that process would return on
+ * this kernel, the SCAN_* result that decides it, and every input counted.
+ * The answer belongs to the open file, so concurrent users never mix.
+ * Documentation/collapse-verdicts.rst describes the format.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/capability.h>
+#include <linux/debugfs.h>
+#include <linux/fs.h>
+#include <linux/mm.h>
+#include <linux/mutex.h>
+#include <linux/pid.h>
+#include <linux/sched/mm.h>
+#include <linux/sched/task.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/utsname.h>
+
+#include "collapse.h"
+
+#define REQUEST_MAX	128
+#define ANSWER_MAX	2048
+
+struct collapse_file {
+	struct mutex lock;	/* serialises writers and readers of answer */
+	char *answer;
+	size_t len;
+};
+
+static const char * const pmd_names[] = {
+	[CPMD_NO_TABLE] = "no_table", [CPMD_NONE] = "none",
+	[CPMD_TABLE] = "table", [CPMD_HUGE] = "huge", [CPMD_OTHER] = "other",
+};
+
+static const char * const backing_names[] = {
+	[CB_ANON] = "anon", [CB_SHMEM] = "shmem", [CB_FILE] = "file", [CB_OTHER] = "other",
+};
+
+static const char *errno_name(int err)
+{
+	switch (err) {
+	case 0:
+		return "0";
+	case -EBUSY:
+		return "EBUSY";
+	case -EAGAIN:
+		return "EAGAIN";
+	case -EINVAL:
+		return "EINVAL";
+	case -ENOMEM:
+		return "ENOMEM";
+	default:
+		return "unknown";
+	}
+}
+
+static size_t format_answer(char *buf, size_t size, pid_t pid, unsigned long addr,
+			    const struct collapse_inputs *in,
+			    const struct collapse_verdict *v)
+{
+	size_t n = 0;
+
+	n += scnprintf(buf + n, size - n, "pid=%d addr=0x%lx start=0x%lx end=0x%lx\n",
+		       pid, addr, in->haddr, in->haddr + PMD_SIZE);
+	n += scnprintf(buf + n, size - n, "kernel=%s rules=%s\n", init_utsname()->release,
+		       COLLAPSE_PTE_MAPPED_RULES_6_5 ? "6.5+" :
+		       COLLAPSE_SKIPS_UFFD_MISSING ? "6.4" : "6.1");
+	n += scnprintf(buf + n, size - n,
+		       "vma=%s shared=%d anon_vma=%d uffd_missing=%d uffd_wp=%d uffd_minor=%d range_in_vma=%d thp_eligible=%d\n",
+		       backing_names[in->backing], in->shared, in->anon_vma, in->uffd_missing,
+		       in->uffd_wp, in->uffd_minor, in->range_in_vma, !in->ineligible);
+	n += scnprintf(buf + n, size - n,
+		       "pmd=%s none=%u zero=%u anon=%u file=%u nopage=%u swap=%u marker=%u other=%u writable=%u uffd_wp=%u marker_wp=%u\n",
+		       pmd_names[in->pmd], in->nr[CP_NONE], in->nr[CP_ZERO], in->nr[CP_ANON],
+		       in->nr[CP_FILE], in->nr[CP_NOPAGE], in->nr[CP_SWAP], in->nr[CP_MARKER],
+		       in->nr[CP_OTHER_NONPRESENT], in->nr_write, in->nr_uffd_wp,
+		       in->nr_marker_wp);
+	if (in->backing == CB_SHMEM)
+		n += scnprintf(buf + n, size - n,
+			       "pc_present=%u pc_swap=%u pc_holes=%u pc_huge=%d pc_compound=%u pc_not_uptodate=%u missing_mappings=%u\n",
+			       in->pc_present, in->pc_swap, in->pc_holes, in->pc_huge,
+			       in->pc_compound, in->pc_not_uptodate, in->missing_mappings);
+	n += scnprintf(buf + n, size - n, "rss_anon=%ld rss_file=%ld rss_shmem=%ld rss_swap=%ld\n",
+		       in->rss_anon, in->rss_file, in->rss_shmem, in->rss_swap);
+	n += scnprintf(buf + n, size - n, "verdict=%s scan=%s why=%s\n",
+		       v->err > 0 ? "unknown" : errno_name(v->err), v->scan, v->why);
+	return n;
+}
+
+/* Answer for @pid and @addr into @buf; a negative errno when there is none. */
+static ssize_t collapse_answer(pid_t pid, unsigned long addr, char *buf, size_t size)
+{
+	struct collapse_verdict verdict;
+	struct collapse_inputs *in;
+	struct vm_area_struct *vma;
+	struct task_struct *task;
+	struct mm_struct *mm;
+	struct pid *p;
+	ssize_t ret;
+
+	p = find_get_pid(pid);
+	task = get_pid_task(p, PIDTYPE_PID);
+	put_pid(p);
+	if (!task)
+		return -ESRCH;
+	mm = get_task_mm(task);
+	put_task_struct(task);
+	if (!mm)
+		return -EINVAL;		/* a kernel thread or an exiting task */
+
+	in = kzalloc(sizeof(*in), GFP_KERNEL);
+	if (!in) {
+		ret = -ENOMEM;
+		goto out_mm;
+	}
+	ret = mmap_read_lock_killable(mm);
+	if (ret)
+		goto out_free;
+	vma = find_vma(mm, addr);
+	if (!vma || vma->vm_start > addr) {
+		/* madvise() says ENOMEM for an unmapped range */
+		mmap_read_unlock(mm);
+		ret = scnprintf(buf, size,
+				"pid=%d addr=0x%lx\nverdict=ENOMEM scan=none why=address not mapped\n",
+				pid, addr);
+		goto out_free;
+	}
+	ret = collapse_gather(mm, vma, addr, in);
+	mmap_read_unlock(mm);
+	if (ret)
+		goto out_free;
+	collapse_predict(in, &verdict);
+	ret = format_answer(buf, size, pid, addr, in, &verdict);
+out_free:
+	kfree(in);
+out_mm:
+	mmput(mm);
+	return ret;
+}
+
+static int collapse_open(struct inode *inode, struct file *file)
+{
+	struct collapse_file *cf;
+
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	cf = kzalloc(sizeof(*cf), GFP_KERNEL);
+	if (!cf)
+		return -ENOMEM;
+	mutex_init(&cf->lock);
+	file->private_data = cf;
+	return nonseekable_open(inode, file);
+}
+
+static int collapse_release(struct inode *inode, struct file *file)
+{
+	struct collapse_file *cf = file->private_data;
+
+	kfree(cf->answer);
+	kfree(cf);
+	return 0;
+}
+
+static ssize_t collapse_write(struct file *file, const char __user *ubuf,
+			      size_t count, loff_t *ppos)
+{
+	struct collapse_file *cf = file->private_data;
+	char req[REQUEST_MAX];
+	unsigned long addr;
+	char *answer;
+	ssize_t len;
+	int pid;
+
+	if (count >= sizeof(req))
+		return -EINVAL;
+	if (copy_from_user(req, ubuf, count))
+		return -EFAULT;
+	req[count] = '\0';
+	if (sscanf(req, "pid=%d addr=%lx", &pid, &addr) != 2 || pid <= 0)
+		return -EINVAL;
+
+	answer = kmalloc(ANSWER_MAX, GFP_KERNEL);
+	if (!answer)
+		return -ENOMEM;
+	len = collapse_answer(pid, addr, answer, ANSWER_MAX);
+	if (len < 0) {
+		kfree(answer);
+		return len;
+	}
+	mutex_lock(&cf->lock);
+	kfree(cf->answer);
+	cf->answer = answer;
+	cf->len = len;
+	mutex_unlock(&cf->lock);
+	/* Reading starts the new answer from its beginning. */
+	*ppos = 0;
+	return count;
+}
+
+static ssize_t collapse_read(struct file *file, char __user *ubuf, size_t count,
+			     loff_t *ppos)
+{
+	struct collapse_file *cf = file->private_data;
+	ssize_t ret;
+
+	mutex_lock(&cf->lock);
+	ret = simple_read_from_buffer(ubuf, count, ppos, cf->answer, cf->answer ? cf->len : 0);
+	mutex_unlock(&cf->lock);
+	return ret;
+}
+
+static const struct file_operations collapse_fops = {
+	.owner = THIS_MODULE,
+	.open = collapse_open,
+	.release = collapse_release,
+	.read = collapse_read,
+	.write = collapse_write,
+};
+
+int uffdscope_collapse_init(struct dentry *dir)
+{
+	struct dentry *d = debugfs_create_file("collapse", 0600, dir, NULL, &collapse_fops);
+
+	return PTR_ERR_OR_ZERO(d);
+}

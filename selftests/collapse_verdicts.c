@@ -1,0 +1,582 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Does the module's `collapse` verdict agree with the kernel? For each
+ * scenario (anon and shmem, shared and private, holes, swap entries, markers,
+ * each userfaultfd mode, an anon_vma from elsewhere in the VMA) the test asks
+ * the module what MADV_COLLAPSE of the PMD range would return, then calls it,
+ * and where the huge_memory tracepoints report the deciding SCAN_* result it
+ * compares that too. It prints the whole table, one row per scenario, and
+ * fails if any row disagrees. Without the module it prints the kernel's
+ * results alone and skips.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+/*
+ * The harness's wrapper keeps `child` across a setjmp(); gcc -O2 cannot prove
+ * it safe once this file's fixture is inlined into it. A false positive.
+ */
+#pragma GCC diagnostic ignored "-Wclobbered"
+#include "kselftest_harness.h"
+#include "behaviour.h"
+#include "collapse_util.h"
+#include "memory.h"
+#include "swap.h"
+#include "sysfs_state.h"
+#include "uffd.h"
+
+#ifndef MADV_PAGEOUT
+#define MADV_PAGEOUT 21
+#endif
+
+#define TRACING "/sys/kernel/tracing"
+#define SEED 0x5c
+
+struct scene {
+	int memfd;
+	char *map;		/* what to munmap */
+	size_t map_len;
+	char *map2;		/* a second mapping of the memfd, if any */
+	char *range;		/* the PMD range to collapse */
+	int uffd;
+	size_t ps;
+	bool need_swap;
+};
+
+typedef int (*setup_fn)(struct scene *s);
+
+/* ----- building blocks ----- */
+
+static int new_uffd(struct scene *s, uint64_t features)
+{
+	s->uffd = uffd_open(features, NULL);
+	return s->uffd < 0 ? s->uffd : 0;
+}
+
+static int shmem_map(struct scene *s, size_t len, bool shared)
+{
+	s->memfd = memfd_pages("uffdscope-verdict", len / s->ps);
+	if (s->memfd < 0)
+		return s->memfd;
+	s->map = mmap_2m(s->memfd, len, shared);
+	if (s->map == MAP_FAILED)
+		return -errno;
+	s->map_len = len;
+	s->range = s->map;
+	return 0;
+}
+
+static int anon_map(struct scene *s)
+{
+	s->map = mmap_aligned(SZ_2M, SZ_2M, PROT_READ | PROT_WRITE,
+			      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (s->map == MAP_FAILED)
+		return -errno;
+	s->map_len = SZ_2M;
+	s->range = s->map;
+	return 0;
+}
+
+static void write_pages(struct scene *s, size_t stride)
+{
+	size_t i;
+
+	for (i = 0; i < SZ_2M / s->ps; i += stride)
+		memset(s->range + i * s->ps, page_pattern(SEED, i), s->ps);
+}
+
+static void read_pages(struct scene *s, size_t stride)
+{
+	volatile char sink;
+	size_t i;
+
+	for (i = 0; i < SZ_2M / s->ps; i += stride)
+		sink = s->range[i * s->ps];
+	(void)sink;
+}
+
+static int reg(struct scene *s, uint64_t features, uint64_t mode)
+{
+	int ret = new_uffd(s, features);
+
+	return ret ? ret : uffd_register(s->uffd, s->range, SZ_2M, mode);
+}
+
+static int pageout_quarter(struct scene *s)
+{
+	s->need_swap = true;
+	return madvise(s->range, SZ_2M / 4, MADV_PAGEOUT) ? -errno : 0;
+}
+
+/* ----- the scenarios ----- */
+
+static int shm_full(struct scene *s)
+{
+	int r = shmem_map(s, SZ_2M, true);
+
+	if (!r)
+		write_pages(s, 1);
+	return r;
+}
+
+static int shm_holes(struct scene *s)
+{
+	int r = shmem_map(s, SZ_2M, true);
+
+	if (!r)
+		write_pages(s, 2);
+	return r;
+}
+
+static int shm_holes_missing(struct scene *s)
+{
+	int r = shm_holes(s);
+
+	return r ? r : reg(s, 0, UFFDIO_REGISTER_MODE_MISSING);
+}
+
+static int shm_full_missing(struct scene *s)
+{
+	int r = shm_full(s);
+
+	return r ? r : reg(s, 0, UFFDIO_REGISTER_MODE_MISSING);
+}
+
+static int shm_holes_minor(struct scene *s)
+{
+	int r = shm_holes(s);
+
+	return r ? r : reg(s, UFFD_FEATURE_MINOR_SHMEM, UFFDIO_REGISTER_MODE_MINOR);
+}
+
+static int shm_full_wp(struct scene *s)
+{
+	int r = shm_full(s);
+
+	return r ? r : reg(s, UFFD_FEATURE_WP_HUGETLBFS_SHMEM, UFFDIO_REGISTER_MODE_WP);
+}
+
+static int shm_markers(struct scene *s)
+{
+	int r = shm_full_wp(s);
+
+	if (!r)
+		r = uffd_writeprotect(s->uffd, s->range, SZ_2M, true);
+	if (!r && madvise(s->range, SZ_2M, MADV_DONTNEED))
+		r = -errno;
+	return r;
+}
+
+static int shm_empty_touched(struct scene *s)
+{
+	/* a page table exists (a hole read maps nothing), the page cache is empty */
+	int r = shmem_map(s, 2 * SZ_2M, true);
+
+	if (!r) {
+		s->range[SZ_2M] = 1;		/* page table of the next PMD, not ours */
+		s->range[0] = 1;
+		r = fallocate(s->memfd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0, SZ_2M) ?
+			-errno : 0;
+	}
+	return r;
+}
+
+static int shm_cache_only(struct scene *s)
+{
+	/* page cache filled by pwrite: no PTE in our range */
+	int r = shmem_map(s, SZ_2M, true);
+
+	return r ? r : memfd_fill(s->memfd, 0, SZ_2M / s->ps, SEED);
+}
+
+static int shm_swapped(struct scene *s)
+{
+	int r = shm_full(s);
+
+	return r ? r : pageout_quarter(s);
+}
+
+static int shm_collapsed(struct scene *s)
+{
+	int r = shm_full(s);
+
+	return r ? r : madv_collapse(s->range, SZ_2M);
+}
+
+static int shm_other_mapping_missing(struct scene *s)
+{
+	/* our mapping is unregistered; a second mapping of the same range is MISSING */
+	int r = shm_holes(s);
+
+	if (r)
+		return r;
+	s->map2 = mmap_2m(s->memfd, SZ_2M, true);
+	if (s->map2 == MAP_FAILED)
+		return -errno;
+	r = new_uffd(s, 0);
+	return r ? r : uffd_register(s->uffd, s->map2, SZ_2M, UFFDIO_REGISTER_MODE_MISSING);
+}
+
+static int shp_full_read(struct scene *s)
+{
+	int r = shmem_map(s, SZ_2M, false);
+
+	if (!r)
+		r = memfd_fill(s->memfd, 0, SZ_2M / s->ps, SEED);
+	if (!r)
+		read_pages(s, 1);
+	return r;
+}
+
+static int shp_anon_vma_elsewhere(struct scene *s)
+{
+	/* an anon_vma from a COW in the second PMD; ours only reads */
+	int r = shmem_map(s, 2 * SZ_2M, false);
+
+	if (!r)
+		r = memfd_fill(s->memfd, 0, 2 * SZ_2M / s->ps, SEED);
+	if (!r) {
+		read_pages(s, 1);
+		s->range[SZ_2M] = 1;
+	}
+	return r;
+}
+
+static int shp_cow_in_range(struct scene *s)
+{
+	int r = shp_full_read(s);
+
+	if (!r)
+		s->range[5 * s->ps] = 1;
+	return r;
+}
+
+static int shp_holes_missing(struct scene *s)
+{
+	int r = shmem_map(s, SZ_2M, false);
+
+	if (!r)
+		r = memfd_fill(s->memfd, 0, SZ_2M / s->ps / 2, SEED);
+	if (!r)
+		read_pages(s, 2);
+	return r ? r : reg(s, 0, UFFDIO_REGISTER_MODE_MISSING);
+}
+
+static int anon_full(struct scene *s)
+{
+	int r = anon_map(s);
+
+	if (!r)
+		write_pages(s, 1);
+	return r;
+}
+
+static int anon_holes(struct scene *s)
+{
+	int r = anon_map(s);
+
+	if (!r)
+		write_pages(s, 2);
+	return r;
+}
+
+static int anon_holes_missing(struct scene *s)
+{
+	int r = anon_holes(s);
+
+	return r ? r : reg(s, 0, UFFDIO_REGISTER_MODE_MISSING);
+}
+
+static int anon_full_missing(struct scene *s)
+{
+	int r = anon_full(s);
+
+	return r ? r : reg(s, 0, UFFDIO_REGISTER_MODE_MISSING);
+}
+
+static int anon_holes_wp(struct scene *s)
+{
+	int r = anon_holes(s);
+
+	return r ? r : reg(s, UFFD_FEATURE_PAGEFAULT_FLAG_WP, UFFDIO_REGISTER_MODE_WP);
+}
+
+static int anon_full_wp_protected(struct scene *s)
+{
+	int r = anon_full(s);
+
+	if (!r)
+		r = reg(s, UFFD_FEATURE_PAGEFAULT_FLAG_WP, UFFDIO_REGISTER_MODE_WP);
+	return r ? r : uffd_writeprotect(s->uffd, s->range, SZ_2M, true);
+}
+
+static int anon_full_wp_unprotected(struct scene *s)
+{
+	int r = anon_full(s);
+
+	return r ? r : reg(s, UFFD_FEATURE_PAGEFAULT_FLAG_WP, UFFDIO_REGISTER_MODE_WP);
+}
+
+static int anon_zero_pages(struct scene *s)
+{
+	int r = anon_map(s);
+
+	if (!r)
+		read_pages(s, 1);
+	return r;
+}
+
+static int anon_readonly(struct scene *s)
+{
+	int r = anon_full(s);
+
+	return r ? r : (mprotect(s->range, SZ_2M, PROT_READ) ? -errno : 0);
+}
+
+static int anon_swapped(struct scene *s)
+{
+	int r = anon_full(s);
+
+	return r ? r : pageout_quarter(s);
+}
+
+static int anon_nohugepage(struct scene *s)
+{
+	int r = anon_full(s);
+
+	return r ? r : (madvise(s->range, SZ_2M, MADV_NOHUGEPAGE) ? -errno : 0);
+}
+
+static int anon_untouched(struct scene *s)
+{
+	return anon_map(s);
+}
+
+static const struct {
+	const char *name;
+	setup_fn setup;
+} scenes[] = {
+	{ "shmem-shared full", shm_full },
+	{ "shmem-shared holes", shm_holes },
+	{ "shmem-shared holes MISSING", shm_holes_missing },
+	{ "shmem-shared full MISSING", shm_full_missing },
+	{ "shmem-shared holes MINOR", shm_holes_minor },
+	{ "shmem-shared full WP", shm_full_wp },
+	{ "shmem-shared WP markers", shm_markers },
+	{ "shmem-shared empty cache", shm_empty_touched },
+	{ "shmem-shared cache, no PTE", shm_cache_only },
+	{ "shmem-shared swapped", shm_swapped },
+	{ "shmem-shared collapsed", shm_collapsed },
+	{ "shmem-shared holes, other map MISSING", shm_other_mapping_missing },
+	{ "shmem-private full read", shp_full_read },
+	{ "shmem-private anon_vma elsewhere", shp_anon_vma_elsewhere },
+	{ "shmem-private COW in range", shp_cow_in_range },
+	{ "shmem-private holes MISSING", shp_holes_missing },
+	{ "anon full", anon_full },
+	{ "anon holes", anon_holes },
+	{ "anon holes MISSING", anon_holes_missing },
+	{ "anon full MISSING", anon_full_missing },
+	{ "anon holes WP", anon_holes_wp },
+	{ "anon full WP protected", anon_full_wp_protected },
+	{ "anon full WP unprotected", anon_full_wp_unprotected },
+	{ "anon zero pages", anon_zero_pages },
+	{ "anon read-only", anon_readonly },
+	{ "anon swapped", anon_swapped },
+	{ "anon MADV_NOHUGEPAGE", anon_nohugepage },
+	{ "anon never faulted", anon_untouched },
+};
+
+/* ----- the huge_memory tracepoints ----- */
+
+static bool trace_on(void)
+{
+	static const char * const ev[] = {
+		TRACING "/events/huge_memory/mm_khugepaged_scan_pmd/enable",
+		TRACING "/events/huge_memory/mm_khugepaged_scan_file/enable",
+	};
+	unsigned int i;
+
+	for (i = 0; i < 2; i++)
+		if (knob_set(ev[i], "1"))
+			return false;
+	return !knob_set(TRACING "/tracing_on", "1");
+}
+
+static void trace_clear(void)
+{
+	int fd = open(TRACING "/trace", O_WRONLY | O_TRUNC);
+
+	if (fd >= 0)
+		close(fd);
+}
+
+/* The status= or result= of the last scan event of this process, or "-". */
+static void trace_last(char *out, size_t len)
+{
+	char line[512], tag[24];
+	FILE *f = fopen(TRACING "/trace", "re");
+
+	snprintf(out, len, "-");
+	snprintf(tag, sizeof(tag), "-%d ", getpid());
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		if (!strstr(line, tag) || !strstr(line, "mm_khugepaged_scan_"))
+			continue;
+		if (kv_get(line, "status", out, len) && kv_get(line, "result", out, len))
+			continue;
+		out[strcspn(out, ",")] = '\0';
+	}
+	fclose(f);
+}
+
+/* The tracepoints print a SCAN_* result by its SCAN_STATUS string. */
+static const char *trace_name(const char *scan)
+{
+	static const char * const map[][2] = {
+		{ "SCAN_FAIL", "failed" },
+		{ "SCAN_SUCCEED", "succeeded" },
+		{ "SCAN_PMD_NULL", "pmd_null" },
+		{ "SCAN_PMD_NONE", "pmd_none" },
+		{ "SCAN_PMD_MAPPED", "page_pmd_mapped" },
+		{ "SCAN_EXCEED_NONE_PTE", "exceed_none_pte" },
+		{ "SCAN_PTE_NON_PRESENT", "pte_non_present" },
+		{ "SCAN_PTE_UFFD_WP", "pte_uffd_wp" },
+		{ "SCAN_PAGE_RO", "no_writable_page" },
+		{ "SCAN_PAGE_NULL", "page_null" },
+		{ "SCAN_PAGE_ANON", "page_not_anon" },
+		{ "SCAN_PAGE_COMPOUND", "page_compound" },
+		{ "SCAN_VMA_CHECK", "vma_check_failed" },
+		{ "SCAN_TRUNCATED", "truncated" },
+	};
+	unsigned int i;
+
+	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (!strcmp(map[i][0], scan))
+			return map[i][1];
+	return "?";
+}
+
+/* Where the tracepoint's result is the result that decides the errno. */
+static bool trace_decides(const char *backing, const char *scan)
+{
+	if (!strcmp(backing, "anon"))
+		return strcmp(scan, "SCAN_VMA_CHECK") && strcmp(scan, "SCAN_SUCCEED");
+	return !strcmp(scan, "SCAN_EXCEED_NONE_PTE") || !strcmp(scan, "SCAN_TRUNCATED");
+}
+
+static void scene_free(struct scene *s)
+{
+	if (s->map && s->map != MAP_FAILED)
+		munmap(s->map, s->map_len);
+	if (s->map2 && s->map2 != MAP_FAILED)
+		munmap(s->map2, SZ_2M);
+	if (s->memfd >= 0)
+		close(s->memfd);
+	if (s->uffd >= 0)
+		close(s->uffd);
+}
+
+FIXTURE(verdicts) {
+	bool swap;
+	bool trace;
+};
+
+FIXTURE_SETUP(verdicts)
+{
+	ASSERT_EQ(0, knob_set(THP_SHMEM, "never"));
+	ASSERT_EQ(0, knob_set(THP_ENABLED, "never"));
+	self->swap = !swap_zram_on(64UL << 20);
+	self->trace = trace_on();
+}
+
+FIXTURE_TEARDOWN(verdicts)
+{
+	if (self->swap)
+		EXPECT_EQ(0, swap_zram_off());
+	EXPECT_EQ(0, knob_restore_all());
+}
+
+static void run_table(struct __test_metadata *_metadata, FIXTURE_DATA(verdicts) *self)
+{
+	unsigned int i, rows = 0, agree = 0, traced = 0;
+	bool module = true;
+	char answer[4096];
+
+	BEHAVIOUR("COLLAPSE-UFFD-MISSING");
+	fprintf(stderr, "# %-40s %-7s %-7s %-22s %-22s %s\n", "scenario", "real", "module",
+		"module scan", "tracepoint", "agree");
+	for (i = 0; i < sizeof(scenes) / sizeof(scenes[0]); i++) {
+		struct scene s = { .memfd = -1, .uffd = -1, .ps = page_size() };
+		char verdict[16] = "-", scan[40] = "-", backing[16] = "-", tr[40] = "-";
+		const char *real;
+		int r, ret;
+		bool ok;
+
+		r = scenes[i].setup(&s);
+		if (s.need_swap && !self->swap) {
+			fprintf(stderr, "# %-40s skipped: no zram swap\n", scenes[i].name);
+			scene_free(&s);
+			continue;
+		}
+		if (r == -EOPNOTSUPP || r == -EINVAL) {
+			fprintf(stderr, "# %-40s skipped: setup not supported here (%s)\n",
+				scenes[i].name, strerror(-r));
+			scene_free(&s);
+			continue;
+		}
+		ASSERT_EQ(0, r) TH_LOG("setup of '%s' failed: %s", scenes[i].name, strerror(-r));
+
+		if (module) {
+			r = collapse_query(getpid(), s.range, answer, sizeof(answer));
+			if (r == -ENOENT)
+				module = false;
+			else
+				ASSERT_EQ(0, r) TH_LOG("collapse query: %s", strerror(-r));
+		}
+		if (module) {
+			kv_get(answer, "verdict", verdict, sizeof(verdict));
+			kv_get(answer, "scan", scan, sizeof(scan));
+			kv_get(answer, "vma", backing, sizeof(backing));
+		}
+		if (self->trace)
+			trace_clear();
+		ret = madv_collapse(s.range, SZ_2M);
+		real = collapse_errname(ret);
+		if (self->trace)
+			trace_last(tr, sizeof(tr));
+
+		ok = !strcmp(real, verdict);
+		if (ok && strcmp(tr, "-") && trace_decides(backing, scan)) {
+			traced++;
+			ok = !strcmp(tr, trace_name(scan));
+		}
+		rows++;
+		agree += ok;
+		fprintf(stderr, "# %-40s %-7s %-7s %-22s %-22s %s\n", scenes[i].name, real,
+			verdict, scan, tr, module ? (ok ? "yes" : "NO") : "-");
+		if (module && !ok)
+			fprintf(stderr, "# module answer was:\n%s", answer);
+		scene_free(&s);
+		if (module)
+			EXPECT_TRUE(ok) TH_LOG("'%s': MADV_COLLAPSE=%s tracepoint=%s, module said %s (%s)",
+					       scenes[i].name, real, tr, verdict, scan);
+	}
+	fprintf(stderr, "# verdicts: %u scenarios, %u agree, %u also checked against the tracepoint\n",
+		rows, agree, traced);
+	if (!module)
+		SKIP(return, "uffdscope.ko not loaded (%s missing): kernel results above, no prediction",
+		     UFFDSCOPE_COLLAPSE_FILE);
+	ASSERT_LE(20U, rows) TH_LOG("only %u scenarios could run here", rows);
+}
+
+TEST_F_TIMEOUT(verdicts, module_predicts_madv_collapse, 300)
+{
+	run_table(_metadata, self);
+}
+
+TEST_HARNESS_MAIN
