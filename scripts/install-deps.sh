@@ -7,7 +7,9 @@ set -euo pipefail
 
 packages=(
 	# building the module against Debian headers, and its checks
-	make gcc gcc-12 libc6-dev bc flex bison libelf-dev libssl-dev dwarves sparse kmod
+	make gcc gcc-12 libc6-dev bc flex bison libelf-dev libssl-dev dwarves sparse kmod rsync
+	# the DKMS packaging is checked by building through dkms
+	dkms
 	# arm64: cross compiler and C library
 	gcc-aarch64-linux-gnu gcc-12-aarch64-linux-gnu libc6-dev-arm64-cross
 	# the selftests link liburing statically, for both arches

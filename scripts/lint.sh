@@ -68,6 +68,22 @@ checkpatch() {
 	return $rc
 }
 
+# DKMS, as a user would install it, in private trees so that a real install stays untouched;
+# the package version must be the module's.
+dkms_build() {
+	local kernel=$1 ver tree
+	ver=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$UFFDSCOPE_TOP/dkms.conf")
+	grep -q "define UFFDSCOPE_VERSION \"$ver\"" "$UFFDSCOPE_TOP/module/uffdscope.h" ||
+		{ echo "dkms.conf PACKAGE_VERSION $ver differs from UFFDSCOPE_VERSION in module/uffdscope.h"; return 1; }
+	tree=$work/dkms
+	mkdir -p "$tree/src/uffdscope-$ver" "$tree/var"
+	rsync -a "$UFFDSCOPE_TOP/Kbuild" "$UFFDSCOPE_TOP/Makefile" "$UFFDSCOPE_TOP/dkms.conf" \
+		"$UFFDSCOPE_TOP/module" "$tree/src/uffdscope-$ver/"
+	dkms build "uffdscope/$ver" --sourcetree "$tree/src" --dkmstree "$tree/var" \
+		-k "$(cat "$kernel/release")" --kernelsourcedir "$kernel/kdir" &&
+		find "$tree/var" -name 'uffdscope.ko*' | grep -q .
+}
+
 t0=$(now)
 {
 	echo "@@UFFDSCOPE-BOOTED lint"
@@ -81,6 +97,7 @@ t0=$(now)
 		check "sparse_$k" kbuild "$kernel" sparse
 	done
 	check checkpatch_strict checkpatch
+	check dkms_build_6.12-amd64 dkms_build "$(bash "$UFFDSCOPE_TOP/scripts/fetch-kernel.sh" 6.12-amd64)"
 	echo "ok 1 selftests: uffdscope: lint"
 	echo "@@UFFDSCOPE-END"
 } >"$console" 2>&1
