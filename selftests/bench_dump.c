@@ -1,0 +1,237 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * How fast the module dumps page tables, next to the kernel's own interfaces
+ * for the same range: reading /proc/self/pagemap (8 bytes per page, holes
+ * included) and the PAGEMAP_SCAN ioctl (6.7+, ranges of pages that have any
+ * of present / swapped / zero-pfn). Two shapes:
+ *
+ *  (a) 1 GiB of mixed states, by 64 KiB chunk (chunk number modulo 4):
+ *      written (present anon), read (zero page), untouched (none inside a
+ *      PTE table), written; so ptes merges each chunk into one or two runs
+ *      while pagemap has 16 entries per chunk;
+ *  (b) a 64 GiB MAP_NORESERVE reservation with one page written per GiB.
+ *
+ * Each measurement is the median of BENCH_RUNS runs. This program prints;
+ * it never fails on speed (the goals are (a) ptes no slower than pagemap,
+ * (b) ptes at least 100x faster than pagemap). It fails only if a dump
+ * itself fails.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/fs.h>
+
+#include "kselftest_harness.h"
+#include "memory.h"
+#include "scope.h"
+
+#define BENCH_RUNS	5
+#define GIB		(1UL << 30)
+#define CHUNK		(64UL << 10)
+#define PAGEMAP_BUF	(1UL << 20)
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* The whole ptes answer (merged runs) for the range; bytes read or -errno. */
+static long dump_ptes(char *area, size_t len, char *buf, size_t buflen)
+{
+	char query[128];
+	long total = 0;
+	ssize_t n;
+	int fd;
+
+	fd = open(SCOPE_DIR "/ptes", O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	snprintf(query, sizeof(query), "pid=%d start=%p len=0x%zx",
+		 getpid(), area, len);
+	if (write(fd, query, strlen(query)) < 0) {
+		total = -errno;
+		goto out;
+	}
+	while ((n = read(fd, buf, buflen)) > 0)
+		total += n;
+	if (n < 0)
+		total = -errno;
+out:
+	close(fd);
+	return total;
+}
+
+/* Every pagemap entry of the range; bytes read or -errno. */
+static long dump_pagemap(char *area, size_t len, char *buf, size_t buflen)
+{
+	off_t off = (uintptr_t)area / page_size() * 8;
+	off_t end = off + len / page_size() * 8;
+	long total = 0;
+	ssize_t n;
+	int fd;
+
+	fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	for (; off < end; off += n) {
+		size_t want = (size_t)(end - off) < buflen ? (size_t)(end - off) : buflen;
+
+		n = pread(fd, buf, want, off);
+		if (n <= 0) {
+			total = n < 0 ? -errno : -EIO;
+			break;
+		}
+		total += n;
+	}
+	close(fd);
+	return total;
+}
+
+/* PAGEMAP_SCAN for pages present, swapped or zero; regions found or -errno. */
+static long dump_scan(char *area, size_t len, char *buf, size_t buflen)
+{
+	struct page_region *vec = (struct page_region *)buf;
+	struct pm_scan_arg arg = {
+		.size = sizeof(arg),
+		.start = (uintptr_t)area,
+		.end = (uintptr_t)area + len,
+		.vec = (uintptr_t)vec,
+		.vec_len = buflen / sizeof(*vec),
+		.category_anyof_mask = PAGE_IS_PRESENT | PAGE_IS_SWAPPED | PAGE_IS_PFNZERO,
+		.return_mask = PAGE_IS_PRESENT | PAGE_IS_SWAPPED | PAGE_IS_PFNZERO |
+			       PAGE_IS_FILE | PAGE_IS_HUGE,
+	};
+	long total = 0, n;
+	int fd;
+
+	fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	do {
+		n = ioctl(fd, PAGEMAP_SCAN, &arg);
+		if (n < 0) {
+			total = -errno;
+			break;
+		}
+		total += n;
+		arg.start = arg.walk_end;
+	} while (arg.walk_end < arg.end);
+	close(fd);
+	return total;
+}
+
+typedef long (*dump_fn)(char *area, size_t len, char *buf, size_t buflen);
+
+/* Median wall time of BENCH_RUNS dumps, in ms; *@out gets the dump's result. */
+static double median_ms(dump_fn fn, char *area, size_t len, char *buf, long *out)
+{
+	double t[BENCH_RUNS], t0;
+	int i;
+
+	for (i = 0; i < BENCH_RUNS; i++) {
+		t0 = now_ms();
+		*out = fn(area, len, buf, PAGEMAP_BUF);
+		t[i] = now_ms() - t0;
+		if (*out < 0)
+			return -1;
+	}
+	qsort(t, BENCH_RUNS, sizeof(t[0]), cmp_double);
+	return t[BENCH_RUNS / 2];
+}
+
+static void report(struct __test_metadata *_metadata, const char *shape,
+		   char *area, size_t len)
+{
+	long ptes_bytes, pm_bytes, scan_regions;
+	double ptes_ms, pm_ms, scan_ms;
+	char *buf = malloc(PAGEMAP_BUF);
+
+	ASSERT_NE(NULL, buf);
+	ptes_ms = median_ms(dump_ptes, area, len, buf, &ptes_bytes);
+	ASSERT_LE(0, ptes_bytes) TH_LOG("ptes dump failed: %s", strerror((int)-ptes_bytes));
+	pm_ms = median_ms(dump_pagemap, area, len, buf, &pm_bytes);
+	ASSERT_LE(0, pm_bytes) TH_LOG("pagemap dump failed: %s", strerror((int)-pm_bytes));
+	scan_ms = median_ms(dump_scan, area, len, buf, &scan_regions);
+
+	printf("# bench %s: ptes %.2f ms (%ld bytes of text), pagemap %.2f ms (%ld bytes), ",
+	       shape, ptes_ms, ptes_bytes, pm_ms, pm_bytes);
+	if (scan_regions < 0)
+		printf("PAGEMAP_SCAN n/a (%s)\n", strerror((int)-scan_regions));
+	else
+		printf("PAGEMAP_SCAN %.2f ms (%ld regions)\n", scan_ms, scan_regions);
+	printf("# bench %s: pagemap/ptes = %.2fx", shape, pm_ms / ptes_ms);
+	if (scan_regions >= 0)
+		printf(", PAGEMAP_SCAN/ptes = %.2fx", scan_ms / ptes_ms);
+	printf(" (median of %d runs; >1 means ptes is faster)\n", BENCH_RUNS);
+	fflush(stdout);
+	free(buf);
+}
+
+TEST(dump_1gib_mixed_states)
+{
+	size_t len = GIB, c, nchunks = len / CHUNK;
+	volatile char sink;
+	char *area;
+
+	if (!scope_loaded())
+		SKIP(return, "uffdscope module not loaded (no %s)", SCOPE_DIR);
+	area = mmap_aligned(len, SZ_2M, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_NORESERVE, -1, 0);
+	ASSERT_NE(MAP_FAILED, area);
+	/* PTE-level states only: THP would fold whole chunks into PMDs */
+	ASSERT_EQ(0, madvise(area, len, MADV_NOHUGEPAGE));
+	for (c = 0; c < nchunks; c++) {
+		char *p = area + c * CHUNK;
+		size_t off;
+
+		for (off = 0; off < CHUNK; off += page_size()) {
+			switch (c % 4) {
+			case 0:
+			case 3:
+				p[off] = 1;		/* present anon */
+				break;
+			case 1:
+				sink = p[off];		/* zero page */
+				break;
+			default:
+				break;			/* none */
+			}
+		}
+	}
+	(void)sink;
+	report(_metadata, "(a) 1 GiB mixed", area, len);
+	munmap(area, len);
+}
+
+TEST(dump_64gib_sparse_one_page_per_gib)
+{
+	size_t len = 64 * GIB, g;
+	char *area;
+
+	if (!scope_loaded())
+		SKIP(return, "uffdscope module not loaded (no %s)", SCOPE_DIR);
+	area = mmap_aligned(len, GIB, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_NORESERVE, -1, 0);
+	ASSERT_NE(MAP_FAILED, area);
+	for (g = 0; g < len / GIB; g++)
+		area[g * GIB] = 1;
+	report(_metadata, "(b) 64 GiB sparse", area, len);
+	munmap(area, len);
+}
+
+TEST_HARNESS_MAIN
