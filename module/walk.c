@@ -296,6 +296,8 @@ int uffdscope_walk(struct uffdscope_walk *w)
 		w->vma = NULL;
 		if (ret)
 			return ret;
+		/* every address was reported; this only guards the loop */
+		w->addr = max(w->addr, min(w->end, vma->vm_end));
 	}
 	return 0;
 }

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
+#include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -260,6 +261,35 @@ TEST_F(inspector, uffd_wp_markers_after_dontneed_on_shared_shmem)
 	close(uffd);
 }
 
+TEST_F(inspector, swap_entries_after_pageout)
+{
+	size_t psize = page_size(), len = NR_PAGES * psize, i;
+	const struct scope_line *l;
+	struct scope_answer ans;
+	char *area;
+	int err;
+
+	err = swap_zram_on(SWAP_BYTES);
+	if (err == -ENODEV)
+		SKIP(return, "no /dev/zram0 to swap to (zram module not loaded)");
+	ASSERT_EQ(0, err) TH_LOG("zram swap: %s", strerror(-err));
+	area = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, area);
+	for (i = 0; i < NR_PAGES; i++)
+		memset(area + i * psize, (int)i + 1, psize);
+	ASSERT_EQ(0, madvise(area, len, MADV_PAGEOUT));
+
+	query_entries(_metadata, &ans, area, NR_PAGES);
+	for (i = 0; i < NR_PAGES; i++) {
+		l = scope_find(&ans, area + i * psize);
+		ASSERT_TRUE(scope_is(l, "kind", "swap") && scope_is(l, "uffd_wp", "0"))
+			TH_LOG("page %zu: expected a swap entry without uffd-wp, saw kind=%s uffd_wp=%s",
+			       i, kind_of(l), l ? scope_get(l, "uffd_wp") : "-");
+	}
+	scope_free(&ans);
+	munmap(area, len);
+}
+
 TEST_F(inspector, swap_entries_with_and_without_uffd_wp)
 {
 	size_t psize = page_size(), len = NR_PAGES * psize, i;
@@ -346,12 +376,14 @@ TEST_F(inspector, marker_and_swap_entry_differ_where_pagemap_cannot_tell)
 
 	err = scope_ptes(0, shm, len, NULL, &ans);
 	ASSERT_EQ(0, err);
+	scope_dump(&ans);
 	marker = scope_find(&ans, shm);
 	ASSERT_TRUE(scope_is(marker, "kind", "marker"))
 		TH_LOG("the zapped shmem page: expected kind=marker, saw %s", kind_of(marker));
 	scope_free(&ans);
 	err = scope_ptes(0, anon, len, NULL, &ans);
 	ASSERT_EQ(0, err);
+	scope_dump(&ans);
 	swapped = scope_find(&ans, anon);
 	ASSERT_TRUE(scope_is(swapped, "kind", "swap"))
 		TH_LOG("the paged-out anon page: expected kind=swap, saw %s", kind_of(swapped));
@@ -594,17 +626,19 @@ TEST_F(inspector, summary_counts_match_rss_counters)
 TEST_F(inspector, vmas_shows_backing_and_uffd_registration)
 {
 	size_t len = NR_PAGES * page_size();
+	int fd = memfd_pages("inspector-vmas", NR_PAGES);
 	const struct scope_line *l;
 	struct scope_answer ans;
-	int uffd = OPEN_UFFD_WP(true);
-	int fd = memfd_pages("inspector-vmas", NR_PAGES);
+	uint64_t missing;
+	int uffd, err;
 	char *shm;
-	int err;
 
+	uffd = uffd_open(0, &missing);
+	ASSERT_LE(0, uffd) TH_LOG("userfaultfd: %s", strerror(-uffd));
 	ASSERT_LE(0, fd);
 	shm = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	ASSERT_NE(MAP_FAILED, shm);
-	ASSERT_EQ(0, uffd_register(uffd, shm, len, UFFDIO_REGISTER_MODE_WP));
+	ASSERT_EQ(0, uffd_register(uffd, shm, len, UFFDIO_REGISTER_MODE_MISSING));
 	err = scope_vmas(0, shm, len, &ans);
 	ASSERT_EQ(0, err) TH_LOG("vmas: %s", strerror(-err));
 	scope_dump(&ans);
@@ -613,9 +647,9 @@ TEST_F(inspector, vmas_shows_backing_and_uffd_registration)
 	ASSERT_EQ((uintptr_t)shm, scope_num(l, "start", 0));
 	ASSERT_EQ((uintptr_t)shm + len, scope_num(l, "end", 0));
 	ASSERT_TRUE(scope_is(l, "backing", "shmem") && scope_is(l, "shared", "1") &&
-		    scope_is(l, "prot", "rw-") && scope_is(l, "uffd_wp", "1") &&
-		    scope_is(l, "uffd_missing", "0"))
-		TH_LOG("expected shared rw- shmem registered wp only");
+		    scope_is(l, "prot", "rw-") && scope_is(l, "uffd_missing", "1") &&
+		    scope_is(l, "uffd_wp", "0") && scope_is(l, "uffd_minor", "0"))
+		TH_LOG("expected shared rw- shmem registered MISSING only");
 	scope_free(&ans);
 	munmap(shm, len);
 	close(fd);
@@ -659,6 +693,28 @@ TEST_F(inspector, bad_queries_get_documented_errnos)
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(-1, read(fd, &c, 1));
 	ASSERT_EQ(EINVAL, errno);
+	close(fd);
+}
+
+/*
+ * The files hold a reference on the module while open (fops .owner), so an
+ * unload attempt is refused instead of pulling code from under a reader.
+ */
+TEST_F(inspector, unload_refused_while_a_file_is_open)
+{
+	char q[64], line[256];
+	int fd, ret;
+
+	fd = open(SCOPE_DIR "/ptes", O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	snprintf(q, sizeof(q), "pid=%d", getpid());
+	ASSERT_LT(0, write(fd, q, strlen(q)));
+	ret = syscall(SYS_delete_module, "uffdscope", O_NONBLOCK);
+	ASSERT_EQ(-1, ret) TH_LOG("the module unloaded under an open file");
+	ASSERT_TRUE(errno == EWOULDBLOCK || errno == EBUSY)
+		TH_LOG("expected EWOULDBLOCK or EBUSY, saw %s", strerror(errno));
+	/* and the open file still answers */
+	ASSERT_LT(0, read(fd, line, sizeof(line)));
 	close(fd);
 }
 
