@@ -144,7 +144,8 @@ base | debug)
 	make -s -C "$tree" O=build tinyconfig >&2
 	frags=("$base_frag")
 	[ "$kind" = debug ] && frags+=("$debug_frag")
-	(cd "$tree/build" && ../scripts/kconfig/merge_config.sh -m -O . .config "${frags[@]}" >&2)
+	(cd "$tree/build" && ../scripts/kconfig/merge_config.sh -m -O . .config "${frags[@]}") \
+		>"$tmp/merge_config.log" 2>&1 || { cat "$tmp/merge_config.log" >&2; die "merging the config fragments failed"; }
 	;;
 *)
 	base=$(bash "$0" base)
@@ -170,13 +171,15 @@ kmake modules || die "kernel '$spec': make modules failed"
 
 release=$(cat "$tree/build/include/config/kernel.release")
 kmake INSTALL_MOD_PATH="$tmp/modroot" modules_install
+# modules_install links build/ to the folder's temporary name: point it at kdir, relatively.
+ln -sfn ../../../../tree/build "$tmp/modroot/lib/modules/$release/build"
 cp "$tree/build/arch/x86/boot/bzImage" "$tmp/vmlinuz"
 cp "$tree/build/.config" "$tmp/config"
 echo "$release" >"$tmp/release"
 echo amd64 >"$tmp/arch"
 ln -s "modroot/lib/modules/$release" "$tmp/modules"
 ln -s tree/build "$tmp/kdir"
-elapsed "$start" >"$tmp/build-seconds"
+echo "$(elapsed "$start")" >"$tmp/build-seconds"
 touch "$tmp/.complete"
 rm -rf "$dest"
 mv "$tmp" "$dest"
