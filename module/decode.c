@@ -36,12 +36,10 @@ enum uffdscope_backing uffdscope_vma_backing(struct vm_area_struct *vma)
 static void decode_page(struct uffdscope_entry *e, struct vm_area_struct *vma,
 			unsigned long pfn, bool special)
 {
-	enum uffdscope_backing vma_backing = uffdscope_vma_backing(vma);
 	struct folio *folio;
 
 	e->pfn = pfn;
-	if (special || vma_backing == UFFDSCOPE_BACKING_SPECIAL ||
-	    !pfn_valid(pfn)) {
+	if (special || (vma->vm_flags & (VM_PFNMAP | VM_IO)) || !pfn_valid(pfn)) {
 		e->backing = UFFDSCOPE_BACKING_SPECIAL;
 		return;
 	}
@@ -56,11 +54,11 @@ static void decode_page(struct uffdscope_entry *e, struct vm_area_struct *vma,
 		e->backing = UFFDSCOPE_BACKING_HUGETLB;
 	else if (folio_test_anon(folio))
 		e->backing = UFFDSCOPE_BACKING_ANON;
-	else if (vma_backing == UFFDSCOPE_BACKING_ANON)
+	else if (!vma->vm_file)
 		/* is_huge_zero_pmd() needs an unexported symbol */
 		e->backing = UFFDSCOPE_BACKING_ZERO;
 	else
-		e->backing = vma_backing;
+		e->backing = uffdscope_vma_backing(vma);
 }
 
 static void decode_swap(struct uffdscope_entry *e, pte_t pte)
@@ -106,6 +104,7 @@ static void decode_leaf(struct uffdscope_entry *e, struct vm_area_struct *vma,
 			unsigned long pfn)
 {
 	e->level = level;
+	e->nr = 1;
 	e->raw = (u64)pte_val(pte);
 	e->hugetlb = is_vm_hugetlb_page(vma);
 	if (pte_none(pte)) {

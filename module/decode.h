@@ -44,6 +44,11 @@ enum uffdscope_backing {
 struct uffdscope_entry {
 	unsigned long addr;		/* first address covered (in the range) */
 	unsigned long size;		/* bytes covered from @addr */
+	/*
+	 * Page-table entries this report stands for: 1, except for none
+	 * entries, which the walker reports one run per table at a time.
+	 */
+	unsigned long nr;
 	enum uffdscope_level level;
 	enum uffdscope_kind kind;
 	enum uffdscope_backing backing;	/* present only */

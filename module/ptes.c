@@ -94,38 +94,54 @@ static void count_entry(struct ptes_counts *c, const struct uffdscope_entry *e)
 }
 
 /* The fields that only some kinds of entry have. */
-static int emit_kind_fields(struct uffdscope_text *t,
+static void put_kind_fields(struct uffdscope_text *t, size_t m,
 			    const struct uffdscope_entry *e)
 {
 	switch (e->kind) {
 	case UFFDSCOPE_PRESENT:
-		return uffdscope_text_printf(t,
-			" pfn=0x%lx backing=%s order=%u write=%d dirty=%d young=%d uffd_wp=%d cont=%d",
-			e->pfn, uffdscope_backing_name(e->backing), e->order,
-			e->write, e->dirty, e->young, e->uffd_wp, e->cont);
+		uffdscope_text_put_hex(t, m, "pfn", e->pfn);
+		uffdscope_text_put_str(t, m, "backing",
+				       uffdscope_backing_name(e->backing));
+		uffdscope_text_put_dec(t, m, "order", e->order);
+		uffdscope_text_put_dec(t, m, "write", e->write);
+		uffdscope_text_put_dec(t, m, "dirty", e->dirty);
+		uffdscope_text_put_dec(t, m, "young", e->young);
+		uffdscope_text_put_dec(t, m, "uffd_wp", e->uffd_wp);
+		uffdscope_text_put_dec(t, m, "cont", e->cont);
+		break;
 	case UFFDSCOPE_SWAP:
-		return uffdscope_text_printf(t,
-			" swp_type=%lu swp_offset=0x%lx uffd_wp=%d exclusive=%d",
-			e->swp_type, e->swp_offset, e->uffd_wp, e->exclusive);
+		uffdscope_text_put_dec(t, m, "swp_type", e->swp_type);
+		uffdscope_text_put_hex(t, m, "swp_offset", e->swp_offset);
+		uffdscope_text_put_dec(t, m, "uffd_wp", e->uffd_wp);
+		uffdscope_text_put_dec(t, m, "exclusive", e->exclusive);
+		break;
 	case UFFDSCOPE_MARKER:
-		return uffdscope_text_printf(t,
-			" marker=0x%lx marker_uffd_wp=%d marker_poisoned=%d marker_guard=%d uffd_wp=%d",
-			e->marker, !!(e->marker & PTE_MARKER_UFFD_WP),
-			!!(e->marker & PTE_MARKER_POISONED),
-			!!(e->marker & PTE_MARKER_GUARD), e->uffd_wp);
+		uffdscope_text_put_hex(t, m, "marker", e->marker);
+		uffdscope_text_put_dec(t, m, "marker_uffd_wp",
+				       !!(e->marker & PTE_MARKER_UFFD_WP));
+		uffdscope_text_put_dec(t, m, "marker_poisoned",
+				       !!(e->marker & PTE_MARKER_POISONED));
+		uffdscope_text_put_dec(t, m, "marker_guard",
+				       !!(e->marker & PTE_MARKER_GUARD));
+		uffdscope_text_put_dec(t, m, "uffd_wp", e->uffd_wp);
+		break;
 	case UFFDSCOPE_MIGRATION:
 	case UFFDSCOPE_DEVICE_PRIVATE:
 	case UFFDSCOPE_DEVICE_EXCLUSIVE:
-		return uffdscope_text_printf(t,
-			" pfn=0x%lx write=%d exclusive=%d uffd_wp=%d",
-			e->pfn, e->write, e->exclusive, e->uffd_wp);
+		uffdscope_text_put_hex(t, m, "pfn", e->pfn);
+		uffdscope_text_put_dec(t, m, "write", e->write);
+		uffdscope_text_put_dec(t, m, "exclusive", e->exclusive);
+		uffdscope_text_put_dec(t, m, "uffd_wp", e->uffd_wp);
+		break;
 	case UFFDSCOPE_HWPOISON:
-		return uffdscope_text_printf(t, " pfn=0x%lx uffd_wp=%d",
-					     e->pfn, e->uffd_wp);
+		uffdscope_text_put_hex(t, m, "pfn", e->pfn);
+		uffdscope_text_put_dec(t, m, "uffd_wp", e->uffd_wp);
+		break;
 	case UFFDSCOPE_UNKNOWN:
-		return uffdscope_text_printf(t, " swp_type=%lu", e->swp_type);
+		uffdscope_text_put_dec(t, m, "swp_type", e->swp_type);
+		break;
 	default:
-		return 0;
+		break;
 	}
 }
 
@@ -133,20 +149,17 @@ static int emit_run(struct ptes_file *pf)
 {
 	const struct uffdscope_entry *e = &pf->run;
 	struct uffdscope_text *t = &pf->text;
-	size_t mark = t->len;
-	int err;
+	size_t m = t->len;
 
-	err = uffdscope_text_printf(t, "start=0x%lx end=0x%lx count=%lu level=%s kind=%s",
-				    e->addr, pf->run_end, pf->run_count,
-				    uffdscope_level_name(e->level),
-				    uffdscope_kind_name(e->kind));
-	err = err ?: emit_kind_fields(t, e);
-	err = err ?: uffdscope_text_printf(t, " raw=0x%llx\n",
-					   (unsigned long long)e->raw);
-	if (err) {
-		t->len = mark;	/* all of the line or none of it */
-		return err;
-	}
+	uffdscope_text_put_hex(t, m, "start", e->addr);
+	uffdscope_text_put_hex(t, m, "end", pf->run_end);
+	uffdscope_text_put_dec(t, m, "count", pf->run_count);
+	uffdscope_text_put_str(t, m, "level", uffdscope_level_name(e->level));
+	uffdscope_text_put_str(t, m, "kind", uffdscope_kind_name(e->kind));
+	put_kind_fields(t, m, e);
+	uffdscope_text_put_hex(t, m, "raw", e->raw);
+	if (uffdscope_text_end_line(t, m))
+		return -ENOSPC;
 	pf->have_run = false;
 	return 0;
 }
@@ -161,7 +174,7 @@ static int ptes_entry(struct uffdscope_walk *w, const struct uffdscope_entry *e)
 	if (pf->have_run && !pf->q.entries &&
 	    uffdscope_entry_continues(&pf->run, pf->run_end, e)) {
 		pf->run_end = e->addr + e->size;
-		pf->run_count++;
+		pf->run_count += e->nr;
 		count_entry(&pf->counts, e);
 		return 0;
 	}
@@ -169,7 +182,7 @@ static int ptes_entry(struct uffdscope_walk *w, const struct uffdscope_entry *e)
 		return 1;	/* buffer full: e comes again on the next read */
 	pf->run = *e;
 	pf->run_end = e->addr + e->size;
-	pf->run_count = 1;
+	pf->run_count = e->nr;
 	pf->have_run = true;
 	count_entry(&pf->counts, e);
 	return 0;

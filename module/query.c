@@ -189,6 +189,73 @@ int uffdscope_text_printf(struct uffdscope_text *t, const char *fmt, ...)
 	return 0;
 }
 
+static void put_bytes(struct uffdscope_text *t, const char *s, size_t n)
+{
+	/* keep one byte for the line's newline */
+	if (t->overflow || t->size - t->len < n + 1) {
+		t->overflow = true;
+		return;
+	}
+	memcpy(t->buf + t->len, s, n);
+	t->len += n;
+}
+
+static void put_key(struct uffdscope_text *t, size_t mark, const char *key)
+{
+	if (t->len != mark)
+		put_bytes(t, " ", 1);
+	put_bytes(t, key, strlen(key));
+	put_bytes(t, "=", 1);
+}
+
+void uffdscope_text_put_str(struct uffdscope_text *t, size_t mark,
+			    const char *key, const char *val)
+{
+	put_key(t, mark, key);
+	put_bytes(t, val, strlen(val));
+}
+
+void uffdscope_text_put_hex(struct uffdscope_text *t, size_t mark,
+			    const char *key, unsigned long long val)
+{
+	char digits[2 + 16];
+	int i = sizeof(digits);
+
+	do {
+		digits[--i] = hex_asc[val & 0xf];
+		val >>= 4;
+	} while (val);
+	digits[--i] = 'x';
+	digits[--i] = '0';
+	put_key(t, mark, key);
+	put_bytes(t, digits + i, sizeof(digits) - i);
+}
+
+void uffdscope_text_put_dec(struct uffdscope_text *t, size_t mark,
+			    const char *key, unsigned long long val)
+{
+	char digits[20];
+	int i = sizeof(digits);
+
+	do {
+		digits[--i] = '0' + val % 10;
+		val /= 10;
+	} while (val);
+	put_key(t, mark, key);
+	put_bytes(t, digits + i, sizeof(digits) - i);
+}
+
+int uffdscope_text_end_line(struct uffdscope_text *t, size_t mark)
+{
+	if (t->overflow || t->len >= t->size) {
+		t->overflow = false;
+		t->len = mark;
+		return -ENOSPC;
+	}
+	t->buf[t->len++] = '\n';
+	return 0;
+}
+
 ssize_t uffdscope_text_read(struct uffdscope_text *t, char __user *ubuf,
 			    size_t count)
 {

@@ -50,6 +50,7 @@ struct uffdscope_text {
 	size_t size;
 	size_t len;	/* bytes produced */
 	size_t pos;	/* bytes already read */
+	bool overflow;	/* a uffdscope_text_put_*() did not fit */
 };
 
 int uffdscope_text_alloc(struct uffdscope_text *t, size_t size);
@@ -57,6 +58,19 @@ void uffdscope_text_free(struct uffdscope_text *t);
 /* Append a whole line or nothing: -ENOSPC when it does not fit. */
 __printf(2, 3) int uffdscope_text_printf(struct uffdscope_text *t,
 					 const char *fmt, ...);
+/*
+ * A line built piece by piece, cheaper than printf for the hot `ptes` lines:
+ * note t->len as @mark, put " key=value" pairs, then end the line, which
+ * keeps all of it or (-ENOSPC) none of it.
+ */
+void uffdscope_text_put_str(struct uffdscope_text *t, size_t mark,
+			    const char *key, const char *val);
+void uffdscope_text_put_hex(struct uffdscope_text *t, size_t mark,
+			    const char *key, unsigned long long val);
+void uffdscope_text_put_dec(struct uffdscope_text *t, size_t mark,
+			    const char *key, unsigned long long val);
+int uffdscope_text_end_line(struct uffdscope_text *t, size_t mark);
+
 /* Drop what was read; the buffer is empty again. */
 static inline bool uffdscope_text_drained(struct uffdscope_text *t)
 {

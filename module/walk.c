@@ -38,11 +38,12 @@ static int report(struct uffdscope_walk *w, const struct uffdscope_entry *e)
 }
 
 static int report_simple(struct uffdscope_walk *w, unsigned long addr,
-			 unsigned long end, enum uffdscope_level level,
-			 enum uffdscope_kind kind, u64 raw)
+			 unsigned long end, unsigned long nr,
+			 enum uffdscope_level level, enum uffdscope_kind kind,
+			 u64 raw)
 {
 	struct uffdscope_entry e = {
-		.addr = addr, .size = end - addr, .level = level,
+		.addr = addr, .size = end - addr, .nr = nr, .level = level,
 		.kind = kind, .raw = raw,
 		.hugetlb = is_vm_hugetlb_page(w->vma),
 	};
@@ -80,14 +81,29 @@ static int walk_pte_table(struct uffdscope_walk *w, pmd_t *pmdp,
 		rcu_read_unlock();
 		return -EAGAIN;
 	}
-	for (; addr < end; addr += PAGE_SIZE, ptep++) {
-		memset(&e, 0, sizeof(e));
-		e.addr = addr;
-		e.size = PAGE_SIZE;
-		uffdscope_decode_pte(&e, w->vma, ptep_get(ptep), UFFDSCOPE_PTE);
-		ret = report(w, &e);
+	while (addr < end) {
+		pte_t pte = ptep_get(ptep);
+		unsigned long n = 1;
+
+		if (pte_none(pte)) {
+			/* one report for the run: sparse tables cost little */
+			while (addr + n * PAGE_SIZE < end &&
+			       pte_none(ptep_get(ptep + n)))
+				n++;
+			ret = report_simple(w, addr, addr + n * PAGE_SIZE, n,
+					    UFFDSCOPE_PTE, UFFDSCOPE_NONE,
+					    pte_val(pte));
+		} else {
+			memset(&e, 0, sizeof(e));
+			e.addr = addr;
+			e.size = PAGE_SIZE;
+			uffdscope_decode_pte(&e, w->vma, pte, UFFDSCOPE_PTE);
+			ret = report(w, &e);
+		}
 		if (ret)
 			break;
+		addr += n * PAGE_SIZE;
+		ptep += n;
 	}
 	spin_unlock(ptl);
 	rcu_read_unlock();
@@ -113,6 +129,27 @@ static int walk_pmd_leaf(struct uffdscope_walk *w, pmd_t *pmdp,
 	return ret;
 }
 
+/*
+ * A none PMD and the none PMDs after it, up to @end, as one report; *@pmdp,
+ * *@addr and *@next are moved to the last of them, as if the caller's loop
+ * had stepped over each.
+ */
+static int report_pmd_none_run(struct uffdscope_walk *w, pmd_t **pmdp,
+			       unsigned long *addr, unsigned long *next,
+			       unsigned long end, pmd_t first)
+{
+	unsigned long start = *addr, nr = 1;
+
+	while (*next < end && pmd_none(uffdscope_pmd_read(*pmdp + 1))) {
+		(*pmdp)++;
+		*addr = *next;
+		*next = pmd_addr_end(*addr, end);
+		nr++;
+	}
+	return report_simple(w, start, *next, nr, UFFDSCOPE_PMD,
+			     UFFDSCOPE_NONE, pmd_val(first));
+}
+
 static int walk_pmd_range(struct uffdscope_walk *w, pud_t *pud,
 			  unsigned long addr, unsigned long end)
 {
@@ -129,12 +166,12 @@ static int walk_pmd_range(struct uffdscope_walk *w, pud_t *pud,
 				return UFFDSCOPE_WALK_MORE;
 			pmd = uffdscope_pmd_read(pmdp);
 			if (pmd_none(pmd))
-				ret = report_simple(w, addr, next, UFFDSCOPE_PMD,
-						    UFFDSCOPE_NONE, pmd_val(pmd));
+				ret = report_pmd_none_run(w, &pmdp, &addr, &next,
+							  end, pmd);
 			else if (!pmd_present(pmd) || pmd_leaf(pmd))
 				ret = walk_pmd_leaf(w, pmdp, addr, next);
 			else if (pmd_bad(pmd))
-				ret = report_simple(w, addr, next, UFFDSCOPE_PMD,
+				ret = report_simple(w, addr, next, 1, UFFDSCOPE_PMD,
 						    UFFDSCOPE_BAD, pmd_val(pmd));
 			else
 				ret = walk_pte_table(w, pmdp, addr, next);
@@ -179,12 +216,12 @@ static int walk_pud_range(struct uffdscope_walk *w, p4d_t *p4d,
 				return UFFDSCOPE_WALK_MORE;
 			pud = uffdscope_pud_read(pudp);
 			if (pud_none(pud))
-				ret = report_simple(w, addr, next, UFFDSCOPE_PUD,
+				ret = report_simple(w, addr, next, 1, UFFDSCOPE_PUD,
 						    UFFDSCOPE_NONE, pud_val(pud));
 			else if (!pud_present(pud) || pud_leaf(pud))
 				ret = walk_pud_leaf(w, pudp, addr, next);
 			else if (pud_bad(pud))
-				ret = report_simple(w, addr, next, UFFDSCOPE_PUD,
+				ret = report_simple(w, addr, next, 1, UFFDSCOPE_PUD,
 						    UFFDSCOPE_BAD, pud_val(pud));
 			else
 				/*
@@ -214,10 +251,10 @@ static int walk_p4d_range(struct uffdscope_walk *w, pgd_t *pgd,
 			return UFFDSCOPE_WALK_MORE;
 		p4d = READ_ONCE(*p4dp);
 		if (p4d_none(p4d))
-			ret = report_simple(w, addr, next, UFFDSCOPE_P4D,
+			ret = report_simple(w, addr, next, 1, UFFDSCOPE_P4D,
 					    UFFDSCOPE_NONE, p4d_val(p4d));
 		else if (p4d_bad(p4d))
-			ret = report_simple(w, addr, next, UFFDSCOPE_P4D,
+			ret = report_simple(w, addr, next, 1, UFFDSCOPE_P4D,
 					    UFFDSCOPE_BAD, p4d_val(p4d));
 		else
 			ret = walk_pud_range(w, &p4d, addr, next);
@@ -241,10 +278,10 @@ static int walk_pgd_range(struct uffdscope_walk *w, unsigned long addr,
 			return UFFDSCOPE_WALK_MORE;
 		pgd = READ_ONCE(*pgdp);
 		if (pgd_none(pgd))
-			ret = report_simple(w, addr, next, UFFDSCOPE_PGD,
+			ret = report_simple(w, addr, next, 1, UFFDSCOPE_PGD,
 					    UFFDSCOPE_NONE, pgd_val(pgd));
 		else if (pgd_bad(pgd))
-			ret = report_simple(w, addr, next, UFFDSCOPE_PGD,
+			ret = report_simple(w, addr, next, 1, UFFDSCOPE_PGD,
 					    UFFDSCOPE_BAD, pgd_val(pgd));
 		else
 			/* p4d may be folded into the pgd: enter the real slot */

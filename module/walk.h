@@ -20,9 +20,11 @@
  *
  * Guarantees:
  *  - Only addresses inside VMAs are visited; holes between VMAs produce no
- *    entry. Inside a VMA, a none entry at PGD/P4D/PUD/PMD level is reported
- *    once, as one entry covering the slot (clipped to the VMA and range), so
- *    a sparse range costs only its populated tables.
+ *    entry. Inside a VMA, a none entry at PGD/P4D/PUD level is reported
+ *    once, as one entry covering the slot (clipped to the VMA and range);
+ *    consecutive none PMDs, and consecutive none PTEs of one table, are one
+ *    report (e->nr says how many entries), so a sparse range costs only its
+ *    populated tables.
  *  - PTE tables are mapped under rcu_read_lock() from one read of the PMD and
  *    read under their PTE lock after checking the PMD did not change (since
  *    6.5 khugepaged may free a PTE table under mmap_read_lock); PMD and PUD
@@ -45,7 +47,7 @@
 #include "decode.h"
 
 #define UFFDSCOPE_WALK_MORE	1
-#define UFFDSCOPE_WALK_BUDGET	64
+#define UFFDSCOPE_WALK_BUDGET	256
 
 struct uffdscope_walk;
 
