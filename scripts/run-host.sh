@@ -33,7 +33,10 @@ for p in "${progs[@]}"; do
 	[ -f "$UFFDSCOPE_TOP/selftests/$p.c" ] || die "unknown test program '$p': the programs are the names of selftests/*.c"
 done
 
-results=$UFFDSCOPE_CACHE/results/$id
+# Every run has its own folder (runs of the same kernel may overlap); "latest" points at the newest.
+results=$UFFDSCOPE_CACHE/results/$id/$(date +%Y%m%d-%H%M%S)-$$
+mkdir -p "$results"
+ln -sfn "$results" "$UFFDSCOPE_CACHE/results/$id/latest"
 tests=$UFFDSCOPE_BUILD/selftests-host-$karch
 mkdir -p "$results" "$UFFDSCOPE_CACHE/locks"
 t0=$(now)

@@ -48,7 +48,10 @@ else
 fi
 
 build=$UFFDSCOPE_BUILD/$release
-results=$UFFDSCOPE_CACHE/results/$id
+# Every run has its own folder (runs of the same kernel may overlap); "latest" points at the newest.
+results=$UFFDSCOPE_CACHE/results/$id/$(date +%Y%m%d-%H%M%S)-$$
+mkdir -p "$results"
+ln -sfn "$results" "$UFFDSCOPE_CACHE/results/$id/latest"
 mkdir -p "$build" "$results" "$UFFDSCOPE_CACHE/locks"
 
 t0=$(now)
@@ -63,8 +66,10 @@ if [ "${UFFDSCOPE_NO_MODULE:-0}" != 1 ]; then
 		make -s -C "$build/src" module KDIR="$kernel/kdir" ARCH="$karch" \
 			CROSS_COMPILE="$cross" >"$build/module-build.log" 2>&1 ||
 			{ cat "$build/module-build.log" >&2; die "uffdscope.ko does not build for $release: see the compiler output above"; }
-	) 9>"$UFFDSCOPE_CACHE/locks/module-$release"
-	ko=$build/src/uffdscope.ko
+		# A snapshot for this run: the next run may rebuild it once the lock is gone.
+		cp "$build/src/uffdscope.ko" "$results/uffdscope.ko"
+	) 9>"$UFFDSCOPE_CACHE/locks/module-$release" || exit 1
+	ko=$results/uffdscope.ko
 fi
 tests=$UFFDSCOPE_BUILD/selftests-$karch
 (
@@ -72,7 +77,10 @@ tests=$UFFDSCOPE_BUILD/selftests-$karch
 	make -s -C "$UFFDSCOPE_TOP/selftests" ARCH="$karch" OUT="$tests" \
 		"${progs[@]/#/$tests/}" >"$tests.log" 2>&1 ||
 		{ cat "$tests.log" >&2; die "the selftests do not build for $karch: see the compiler output above"; }
-) 9>"$UFFDSCOPE_CACHE/locks/selftests-$karch"
+	mkdir -p "$results/tests"
+	cp "${progs[@]/#/$tests/}" "$results/tests/"
+) 9>"$UFFDSCOPE_CACHE/locks/selftests-$karch" || exit 1
+tests=$results/tests
 build_s=$(elapsed "$t0")
 
 limit_each=${UFFDSCOPE_TEST_TIMEOUT:-300}
@@ -88,6 +96,8 @@ t1=$(now)
 vm_rc=0
 bash "$UFFDSCOPE_TOP/scripts/boot-vm.sh" "$kernel" "$initrd" "$results/console.log" "$limit_vm" || vm_rc=$?
 vm_s=$(elapsed "$t1")
+# The console and the result stay; the bulky inputs of the boot do not.
+rm -rf "$initrd" "$results/tests" "$results/uffdscope.ko"
 
 echo "@@RESULT $results/result.json"
 parse_rc=0
