@@ -69,8 +69,11 @@ int wp_area_setup(struct wp_area *w, enum mem_kind kind, bool shared, size_t nr,
 	}
 	if (kind == MEM_HUGETLB) {
 		*why = "reserving 2 MiB huge pages";
-		/* The file's pages, a private copy of each, and one spare. */
-		ret = reserve_huge_pages(shared ? nr : 2 * nr + 1);
+		/*
+		 * The file's pages; for a private mapping also a copy of each
+		 * for the test and for a forked child, and one spare.
+		 */
+		ret = reserve_huge_pages(shared ? nr : 3 * nr + 1);
 		if (ret)
 			goto fail;
 		w->memfd = memfd_hugetlb_2m("uffdscope-wp", nr);
