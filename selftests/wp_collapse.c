@@ -1,0 +1,155 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Collapse of shmem page cache must leave the page table of a
+ * uffd-wp-registered VMA in place (catalog row COLLAPSE-KEEP-WP-TABLES,
+ * "khugepaged: don't recycle vma pgtable if uffd-wp registered", 5.19).
+ * After a collapse, the kernel retracts the PTE tables of every VMA mapping
+ * the range so they can fault the THP back in by PMD; retracting the table of
+ * a uffd-wp VMA would throw away its markers and wp bits, and its next write
+ * would land without a WP fault. Here a second, unregistered mapping of the
+ * same file triggers the collapse, through MADV_COLLAPSE and through
+ * khugepaged at its fastest scan setting.
+ */
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "behaviour.h"
+#include "collapse_util.h"
+#include "memory.h"
+#include "pagemap.h"
+#include "sysfs_state.h"
+#include "uffd.h"
+#include "wp_expect.h"
+
+/* See wp_zap.c: a false positive on the harness's own `child`. */
+#pragma GCC diagnostic ignored "-Wclobbered"
+
+#define ROW "COLLAPSE-KEEP-WP-TABLES"
+/* Pages of the registered mapping given a present PTE before the protect. */
+#define NR_PRESENT 16
+/* khugepaged under TCG: one full scan takes well under this. */
+#define KHUGEPAGED_DEADLINE_S 90
+
+FIXTURE(collapse) {
+	struct wp_area w;	/* the registered, write-protected mapping */
+	char *other;		/* an unregistered mapping of the same file */
+	size_t nr;
+};
+
+static __attribute__((noinline)) void two_mappings_setup(struct __test_metadata *_metadata,
+							 struct wp_area *w, char **other,
+							 size_t *nr)
+{
+	volatile unsigned char sink;
+	size_t i;
+
+	*nr = SZ_2M / page_size();
+	WP_AREA_SETUP(w, MEM_SHMEM, true, *nr, WP_FILE_FEATURES, UFFDIO_REGISTER_MODE_WP);
+	*other = mmap_2m(w->memfd, w->len, true);
+	ASSERT_NE(MAP_FAILED, *other);
+	for (i = 0; i < NR_PRESENT; i++)
+		sink = *(unsigned char *)wp_page(w, i);
+	(void)sink;
+	ASSERT_EQ(0, uffd_writeprotect(w->uffd, w->addr, w->len, true));
+	/* The page cache starts as small pages, or there is nothing to collapse. */
+	ASSERT_FALSE(!!(kpageflags_of(w->addr) & (1ULL << KPF_THP_BIT)))
+		TH_LOG("the file is already a THP before any collapse");
+}
+
+FIXTURE_SETUP(collapse)
+{
+	two_mappings_setup(_metadata, &self->w, &self->other, &self->nr);
+}
+
+FIXTURE_TEARDOWN(collapse)
+{
+	munmap(self->other, self->w.len);
+	wp_area_teardown(&self->w);
+	ASSERT_EQ(0, knob_restore_all());
+}
+
+static bool file_is_thp(const char *other)
+{
+	/* Reading through the unregistered mapping faults the page cache in. */
+	(void)*(volatile const char *)other;
+	return kpageflags_of(other) & (1ULL << KPF_THP_BIT);
+}
+
+/* The registered mapping after the collapse: table, markers, WP faults. */
+static __attribute__((noinline)) void expect_wp_kept(struct __test_metadata *_metadata,
+						     struct wp_area *w, size_t nr)
+{
+	size_t probes[] = { 0, NR_PRESENT - 1, NR_PRESENT, nr / 2, nr - 1 }, i;
+	long pmd_kb = smaps_kb(w->addr, "ShmemPmdMapped");
+	uint64_t pm;
+
+	ASSERT_BEHAVIOUR(ROW, pmd_kb == 0,
+			 "the uffd-wp mapping is PMD-mapped after the collapse (ShmemPmdMapped %ld kB): its page table was retracted",
+			 pmd_kb);
+	for (i = 0; i < nr; i++) {
+		pm = wp_pagemap(w, i);
+		ASSERT_BEHAVIOUR(ROW, pm & PM_UFFD_WP,
+				 "page %zu of the uffd-wp mapping lost uffd-wp in the collapse: pagemap 0x%llx",
+				 i, (unsigned long long)pm);
+	}
+	for (i = 0; i < sizeof(probes) / sizeof(probes[0]); i++)
+		ASSERT_WRITE_WP_FAULTS(ROW, w->uffd, wp_page(w, probes[i]), w->unit, 0xa5);
+}
+
+TEST_F(collapse, madv_collapse_keeps_wp_table_of_registered_vma)
+{
+	int ret;
+
+	BEHAVIOUR(ROW);
+	ret = madv_collapse(self->other, self->w.len);
+	ASSERT_EQ(0, ret) TH_LOG("MADV_COLLAPSE of the unregistered mapping: %s",
+				 collapse_errname(ret));
+	ASSERT_TRUE(file_is_thp(self->other)) TH_LOG("MADV_COLLAPSE returned 0 but the file is no THP");
+	expect_wp_kept(_metadata, &self->w, self->nr);
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* The harness's timeout must outlast the deadline, or the teardown is lost. */
+TEST_F_TIMEOUT(collapse, khugepaged_keeps_wp_table_of_registered_vma, KHUGEPAGED_DEADLINE_S + 30)
+{
+	struct timespec poll_gap = { .tv_nsec = 20 * 1000 * 1000 };
+	double deadline;
+	long scans0, scans = 0;
+
+	BEHAVIOUR(ROW);
+	ASSERT_EQ(0, knob_set(THP_SHMEM, "advise"));
+	ASSERT_EQ(0, knob_set(KHUGEPAGED_DIR "/scan_sleep_millisecs", "0"));
+	ASSERT_EQ(0, knob_set(KHUGEPAGED_DIR "/alloc_sleep_millisecs", "0"));
+	ASSERT_EQ(0, knob_set(KHUGEPAGED_DIR "/pages_to_scan", "4096"));
+	/* Only the unregistered mapping asks for huge pages. */
+	ASSERT_EQ(0, madvise(self->other, self->w.len, MADV_HUGEPAGE));
+	scans0 = knob_read_long(KHUGEPAGED_DIR "/full_scans");
+	ASSERT_LE(0, scans0);
+	/*
+	 * The observable condition: the page cache became a THP. Polled (the
+	 * kernel gives no event for it) until a bounded deadline; two full
+	 * scans without it mean khugepaged chose not to collapse.
+	 */
+	deadline = now_s() + KHUGEPAGED_DEADLINE_S;
+	while (!file_is_thp(self->other)) {
+		scans = knob_read_long(KHUGEPAGED_DIR "/full_scans");
+		ASSERT_TRUE(now_s() < deadline && scans < scans0 + 3)
+			TH_LOG("khugepaged did not collapse the file: %ld full scans in %d s",
+			       scans - scans0, KHUGEPAGED_DEADLINE_S);
+		nanosleep(&poll_gap, NULL);
+	}
+	TH_LOG("khugepaged collapsed the file after %ld full scans", scans - scans0);
+	expect_wp_kept(_metadata, &self->w, self->nr);
+}
+
+TEST_HARNESS_MAIN
