@@ -1,35 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The `collapse` debugfs file. Write "pid=PID addr=ADDR"; read back what
+ * The `collapse` debugfs file. Write "pid=PID start=ADDR"; read back what
  * MADV_COLLAPSE of the PMD range holding ADDR in that process would return on
  * this kernel, the SCAN_* result that decides it, and every input counted.
- * The answer belongs to the open file, so concurrent users never mix.
  * Documentation/collapse-verdicts.rst describes the format.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/capability.h>
-#include <linux/debugfs.h>
-#include <linux/fs.h>
 #include <linux/mm.h>
-#include <linux/mutex.h>
-#include <linux/pid.h>
-#include <linux/sched/mm.h>
-#include <linux/sched/task.h>
 #include <linux/slab.h>
-#include <linux/uaccess.h>
 #include <linux/utsname.h>
 
+#include "answer_file.h"
 #include "collapse.h"
-
-#define REQUEST_MAX	128
-#define ANSWER_MAX	2048
-
-struct collapse_file {
-	struct mutex lock;	/* serialises writers and readers of answer */
-	char *answer;
-	size_t len;
-};
 
 static const char * const pmd_names[] = {
 	[CPMD_NO_TABLE] = "no_table", [CPMD_NONE] = "none",
@@ -91,32 +74,18 @@ static size_t format_answer(char *buf, size_t size, pid_t pid, unsigned long add
 	return n;
 }
 
-/* Answer for @pid and @addr into @buf; a negative errno when there is none. */
-static ssize_t collapse_answer(pid_t pid, unsigned long addr, char *buf, size_t size)
+/* The `collapse` question: what MADV_COLLAPSE of the PMD range at @addr returns. */
+static ssize_t collapse_answer(struct mm_struct *mm, pid_t pid, unsigned long addr,
+			       char *buf, size_t size)
 {
 	struct collapse_verdict verdict;
 	struct collapse_inputs *in;
 	struct vm_area_struct *vma;
-	struct task_struct *task;
-	struct mm_struct *mm;
-	struct pid *p;
 	ssize_t ret;
 
-	p = find_get_pid(pid);
-	task = get_pid_task(p, PIDTYPE_PID);
-	put_pid(p);
-	if (!task)
-		return -ESRCH;
-	mm = get_task_mm(task);
-	put_task_struct(task);
-	if (!mm)
-		return -EINVAL;		/* a kernel thread or an exiting task */
-
 	in = kzalloc(sizeof(*in), GFP_KERNEL);
-	if (!in) {
-		ret = -ENOMEM;
-		goto out_mm;
-	}
+	if (!in)
+		return -ENOMEM;
 	ret = mmap_read_lock_killable(mm);
 	if (ret)
 		goto out_free;
@@ -137,93 +106,15 @@ static ssize_t collapse_answer(pid_t pid, unsigned long addr, char *buf, size_t 
 	ret = format_answer(buf, size, pid, addr, in, &verdict);
 out_free:
 	kfree(in);
-out_mm:
-	mmput(mm);
 	return ret;
 }
 
-static int collapse_open(struct inode *inode, struct file *file)
-{
-	struct collapse_file *cf;
-
-	if (!capable(CAP_SYS_ADMIN))
-		return -EPERM;
-	cf = kzalloc(sizeof(*cf), GFP_KERNEL);
-	if (!cf)
-		return -ENOMEM;
-	mutex_init(&cf->lock);
-	file->private_data = cf;
-	return nonseekable_open(inode, file);
-}
-
-static int collapse_release(struct inode *inode, struct file *file)
-{
-	struct collapse_file *cf = file->private_data;
-
-	kfree(cf->answer);
-	kfree(cf);
-	return 0;
-}
-
-static ssize_t collapse_write(struct file *file, const char __user *ubuf,
-			      size_t count, loff_t *ppos)
-{
-	struct collapse_file *cf = file->private_data;
-	char req[REQUEST_MAX];
-	unsigned long addr;
-	char *answer;
-	ssize_t len;
-	int pid;
-
-	if (count >= sizeof(req))
-		return -EINVAL;
-	if (copy_from_user(req, ubuf, count))
-		return -EFAULT;
-	req[count] = '\0';
-	if (sscanf(req, "pid=%d addr=%lx", &pid, &addr) != 2 || pid <= 0)
-		return -EINVAL;
-
-	answer = kmalloc(ANSWER_MAX, GFP_KERNEL);
-	if (!answer)
-		return -ENOMEM;
-	len = collapse_answer(pid, addr, answer, ANSWER_MAX);
-	if (len < 0) {
-		kfree(answer);
-		return len;
-	}
-	mutex_lock(&cf->lock);
-	kfree(cf->answer);
-	cf->answer = answer;
-	cf->len = len;
-	mutex_unlock(&cf->lock);
-	/* Reading starts the new answer from its beginning. */
-	*ppos = 0;
-	return count;
-}
-
-static ssize_t collapse_read(struct file *file, char __user *ubuf, size_t count,
-			     loff_t *ppos)
-{
-	struct collapse_file *cf = file->private_data;
-	ssize_t ret;
-
-	mutex_lock(&cf->lock);
-	ret = simple_read_from_buffer(ubuf, count, ppos, cf->answer, cf->answer ? cf->len : 0);
-	mutex_unlock(&cf->lock);
-	return ret;
-}
-
-static const struct file_operations collapse_fops = {
-	.owner = THIS_MODULE,
-	.open = collapse_open,
-	.release = collapse_release,
-	.read = collapse_read,
-	.write = collapse_write,
+static const struct uffdscope_question collapse_question = {
+	.name = "collapse",
+	.answer = collapse_answer,
 };
 
 int uffdscope_collapse_init(struct dentry *dir)
 {
-	struct dentry *d = debugfs_create_file("collapse", 0600, dir, NULL, &collapse_fops);
-
-	return PTR_ERR_OR_ZERO(d);
+	return uffdscope_answer_file_create(&collapse_question, dir);
 }

@@ -14,6 +14,7 @@
 
 #include "uffdscope.h"
 #include "collapse.h"
+#include "fault_around.h"
 
 static struct dentry *uffdscope_dir;
 
@@ -32,6 +33,8 @@ static int __init uffdscope_init(void)
 		err = uffdscope_vmas_init(uffdscope_dir);
 	if (!err)
 		err = uffdscope_collapse_init(uffdscope_dir);
+	if (!err)
+		err = uffdscope_fault_around_init(uffdscope_dir);
 	if (err) {
 		debugfs_remove_recursive(uffdscope_dir);
 		return err;

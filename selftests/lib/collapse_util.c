@@ -104,7 +104,7 @@ int collapse_query(pid_t pid, const void *addr, char *out, size_t len)
 	fd = open(UFFDSCOPE_COLLAPSE_FILE, O_RDWR | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	snprintf(req, sizeof(req), "pid=%d addr=0x%lx\n", (int)pid, (unsigned long)(uintptr_t)addr);
+	snprintf(req, sizeof(req), "pid=%d start=0x%lx\n", (int)pid, (unsigned long)(uintptr_t)addr);
 	if (write(fd, req, strlen(req)) < 0) {
 		ret = -errno;
 		goto out;
