@@ -149,6 +149,23 @@ TEST_F(around, read_fault_maps_window_only_when_unregistered_or_missing)
 }
 
 /* FAULT-AROUND-PUNCH: hole punches racing read faults on uffd-wp shmem. */
+FIXTURE(punch) {
+	struct wp_area w;
+	size_t window;
+};
+
+FIXTURE_SETUP(punch)
+{
+	fault_around_area_setup(_metadata, &self->w, &self->window, WP_FILE_FEATURES,
+				UFFDIO_REGISTER_MODE_WP);
+}
+
+FIXTURE_TEARDOWN(punch)
+{
+	wp_area_teardown(&self->w);
+	ASSERT_EQ(0, knob_restore_all());
+}
+
 struct race {
 	struct wp_area *w;
 	atomic_bool stop;
@@ -194,7 +211,7 @@ static double now_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-TEST_F(around, hole_punch_racing_reads_never_unprotects)
+TEST_F(punch, hole_punch_racing_reads_never_unprotects)
 {
 	struct wp_area *w = &self->w;
 	struct race r = { .w = w };
@@ -204,9 +221,6 @@ TEST_F(around, hole_punch_racing_reads_never_unprotects)
 	double end;
 
 	BEHAVIOUR("FAULT-AROUND-PUNCH");
-	if (variant->mode != UFFDIO_REGISTER_MODE_WP)
-		SKIP(return, "the race is about uffd-wp; this variant is registered 0x%llx",
-		     (unsigned long long)variant->mode);
 	ASSERT_EQ(0, uffd_writeprotect(w->uffd, w->addr, w->len, true));
 	for (t = 0; t < NR_READERS; t++)
 		ASSERT_EQ(0, pthread_create(&readers[t], NULL, reader, &r));
