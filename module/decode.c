@@ -39,7 +39,13 @@ static void decode_page(struct uffdscope_entry *e, struct vm_area_struct *vma,
 	struct folio *folio;
 
 	e->pfn = pfn;
-	if (special || (vma->vm_flags & (VM_PFNMAP | VM_IO)) || !pfn_valid(pfn)) {
+	/*
+	 * As in vm_normal_page() on architectures with pte_special() (x86_64
+	 * and arm64): a PTE that is not special, outside VM_PFNMAP/VM_MIXEDMAP,
+	 * maps a page with a struct page; only VM_MIXEDMAP needs pfn_valid().
+	 */
+	if (special || (vma->vm_flags & (VM_PFNMAP | VM_IO)) ||
+	    ((vma->vm_flags & VM_MIXEDMAP) && !pfn_valid(pfn))) {
 		e->backing = UFFDSCOPE_BACKING_SPECIAL;
 		return;
 	}
@@ -142,19 +148,6 @@ void uffdscope_decode_pud(struct uffdscope_entry *e, struct vm_area_struct *vma,
 {
 	decode_leaf(e, vma, uffdscope_pud_as_pte(pud), UFFDSCOPE_PUD,
 		    pud_present(pud), pud_pfn(pud));
-}
-
-bool uffdscope_entry_continues(const struct uffdscope_entry *a,
-			       unsigned long a_end,
-			       const struct uffdscope_entry *b)
-{
-	return a_end == b->addr && a->level == b->level &&
-	       a->kind == b->kind && a->backing == b->backing &&
-	       a->swp_type == b->swp_type && a->marker == b->marker &&
-	       a->order == b->order && a->write == b->write &&
-	       a->dirty == b->dirty && a->young == b->young &&
-	       a->uffd_wp == b->uffd_wp && a->exclusive == b->exclusive &&
-	       a->cont == b->cont && a->hugetlb == b->hugetlb;
 }
 
 const char *uffdscope_level_name(enum uffdscope_level level)

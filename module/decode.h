@@ -83,11 +83,20 @@ enum uffdscope_backing uffdscope_vma_backing(struct vm_area_struct *vma);
 /*
  * Whether @b continues the run that @a started: same level, kind and every
  * decoded attribute, adjacent addresses. pfn, swap offset and raw value may
- * differ (ptdump merges the same way).
+ * differ (ptdump merges the same way). Inline: it runs once per entry.
  */
-bool uffdscope_entry_continues(const struct uffdscope_entry *a,
-			       unsigned long a_end,
-			       const struct uffdscope_entry *b);
+static inline bool uffdscope_entry_continues(const struct uffdscope_entry *a,
+					     unsigned long a_end,
+					     const struct uffdscope_entry *b)
+{
+	return a_end == b->addr && a->kind == b->kind &&
+	       a->level == b->level && a->backing == b->backing &&
+	       a->write == b->write && a->uffd_wp == b->uffd_wp &&
+	       a->order == b->order && a->dirty == b->dirty &&
+	       a->young == b->young && a->swp_type == b->swp_type &&
+	       a->marker == b->marker && a->exclusive == b->exclusive &&
+	       a->cont == b->cont && a->hugetlb == b->hugetlb;
+}
 
 /* Names used in the text ABI. */
 const char *uffdscope_level_name(enum uffdscope_level level);

@@ -137,19 +137,16 @@ static long dump_scan(char *area, size_t len, char *buf, size_t buflen)
 
 typedef long (*dump_fn)(char *area, size_t len, char *buf, size_t buflen);
 
-/* Median wall time of BENCH_RUNS dumps, in ms; *@out gets the dump's result. */
-static double median_ms(dump_fn fn, char *area, size_t len, char *buf, long *out)
+static double time_one(dump_fn fn, char *area, size_t len, char *buf, long *out)
 {
-	double t[BENCH_RUNS], t0;
-	int i;
+	double t0 = now_ms();
 
-	for (i = 0; i < BENCH_RUNS; i++) {
-		t0 = now_ms();
-		*out = fn(area, len, buf, PAGEMAP_BUF);
-		t[i] = now_ms() - t0;
-		if (*out < 0)
-			return -1;
-	}
+	*out = fn(area, len, buf, PAGEMAP_BUF);
+	return now_ms() - t0;
+}
+
+static double median(double *t)
+{
 	qsort(t, BENCH_RUNS, sizeof(t[0]), cmp_double);
 	return t[BENCH_RUNS / 2];
 }
@@ -158,15 +155,26 @@ static void report(struct __test_metadata *_metadata, const char *shape,
 		   char *area, size_t len)
 {
 	long ptes_bytes, pm_bytes, scan_regions;
+	double t_ptes[BENCH_RUNS], t_pm[BENCH_RUNS], t_scan[BENCH_RUNS];
 	double ptes_ms, pm_ms, scan_ms;
 	char *buf = malloc(PAGEMAP_BUF);
+	int i;
 
 	ASSERT_NE(NULL, buf);
-	ptes_ms = median_ms(dump_ptes, area, len, buf, &ptes_bytes);
-	ASSERT_LE(0, ptes_bytes) TH_LOG("ptes dump failed: %s", strerror((int)-ptes_bytes));
-	pm_ms = median_ms(dump_pagemap, area, len, buf, &pm_bytes);
-	ASSERT_LE(0, pm_bytes) TH_LOG("pagemap dump failed: %s", strerror((int)-pm_bytes));
-	scan_ms = median_ms(dump_scan, area, len, buf, &scan_regions);
+	/*
+	 * Interleaved, so that load from elsewhere on the host (the VM shares
+	 * its CPUs) hits the three methods alike.
+	 */
+	for (i = 0; i < BENCH_RUNS; i++) {
+		t_ptes[i] = time_one(dump_ptes, area, len, buf, &ptes_bytes);
+		ASSERT_LE(0, ptes_bytes) TH_LOG("ptes dump failed: %s", strerror((int)-ptes_bytes));
+		t_pm[i] = time_one(dump_pagemap, area, len, buf, &pm_bytes);
+		ASSERT_LE(0, pm_bytes) TH_LOG("pagemap dump failed: %s", strerror((int)-pm_bytes));
+		t_scan[i] = time_one(dump_scan, area, len, buf, &scan_regions);
+	}
+	ptes_ms = median(t_ptes);
+	pm_ms = median(t_pm);
+	scan_ms = median(t_scan);
 
 	printf("# bench %s: ptes %.2f ms (%ld bytes of text), pagemap %.2f ms (%ld bytes), ",
 	       shape, ptes_ms, ptes_bytes, pm_ms, pm_bytes);
