@@ -156,8 +156,13 @@ FIXTURE_SETUP(inspector)
 
 FIXTURE_TEARDOWN(inspector)
 {
-	swap_zram_off();
-	knob_restore_all();
+	int err = swap_zram_off();
+
+	if (err)
+		TH_LOG("teardown: turning zram swap off failed: %s", strerror(-err));
+	err = knob_restore_all();
+	if (err)
+		TH_LOG("teardown: restoring THP/hugetlb knobs failed: %s", strerror(-err));
 }
 
 TEST_F(inspector, present_rw_and_ro_split_into_runs)
