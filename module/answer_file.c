@@ -11,6 +11,8 @@
 #include <linux/mutex.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
 
 #include "answer_file.h"
 #include "query.h"
@@ -48,7 +50,7 @@ static int answer_release(struct inode *inode, struct file *file)
 	return 0;
 }
 
-static ssize_t answer_ask(struct answer_file *af, const struct uffdscope_query *q,
+static ssize_t answer_ask(struct answer_file *af, const struct uffdscope_ask *ask,
 			  struct mm_struct *mm, char *buf)
 {
 	ssize_t len;
@@ -56,9 +58,61 @@ static ssize_t answer_ask(struct answer_file *af, const struct uffdscope_query *
 	/* The query holds the mm_struct only; the address space may be gone. */
 	if (!mmget_not_zero(mm))
 		return -ESRCH;
-	len = af->question->answer(mm, q->pid, q->start, buf, ANSWER_MAX);
+	len = af->question->answer(mm, ask, buf, ANSWER_MAX);
 	mmput(mm);
 	return len;
+}
+
+/*
+ * "pid=PID start=ADDR [EXTRA=N]": the common query's two keys (same syntax
+ * and checks as the other files), plus the question's own key.
+ */
+static int parse_ask(const struct uffdscope_question *question,
+		     const char __user *ubuf, size_t count,
+		     struct uffdscope_query *q, struct uffdscope_ask *ask)
+{
+	char text[UFFDSCOPE_QUERY_MAX + 1];
+	char *cursor = text, *tok, *val;
+	unsigned int seen = 0;
+	int err = 0;
+
+	if (count > UFFDSCOPE_QUERY_MAX)
+		return -E2BIG;
+	if (copy_from_user(text, ubuf, count))
+		return -EFAULT;
+	text[count] = '\0';
+	memset(q, 0, sizeof(*q));
+	memset(ask, 0, sizeof(*ask));
+	while (!err && (tok = strsep(&cursor, " \t\n")) != NULL) {
+		if (!*tok)
+			continue;
+		val = strchr(tok, '=');
+		if (!val || val == tok || !val[1])
+			return -EINVAL;
+		*val++ = '\0';
+		if (!strcmp(tok, "pid") && !(seen & UFFDSCOPE_KEY_PID)) {
+			seen |= UFFDSCOPE_KEY_PID;
+			err = kstrtoint(val, 0, &q->pid);
+			if (!err && q->pid <= 0)
+				err = -EINVAL;
+		} else if (!strcmp(tok, "start") && !(seen & UFFDSCOPE_KEY_START)) {
+			seen |= UFFDSCOPE_KEY_START;
+			err = kstrtoul(val, 0, &q->start);
+		} else if (question->extra_key && !strcmp(tok, question->extra_key) &&
+			   !ask->has_extra) {
+			ask->has_extra = true;
+			err = kstrtoul(val, 0, &ask->extra);
+		} else {
+			err = -EINVAL;
+		}
+	}
+	if (err)
+		return err;
+	if (seen != (UFFDSCOPE_KEY_PID | UFFDSCOPE_KEY_START))
+		return -EINVAL;
+	q->seen = seen;
+	q->end = q->start + 1;	/* one address: check_range() wants a range */
+	return 0;
 }
 
 static ssize_t answer_write(struct file *file, const char __user *ubuf,
@@ -66,6 +120,7 @@ static ssize_t answer_write(struct file *file, const char __user *ubuf,
 {
 	struct answer_file *af = file->private_data;
 	struct uffdscope_query q;
+	struct uffdscope_ask ask;
 	struct mm_struct *mm;
 	ssize_t len;
 	char *buf;
@@ -73,16 +128,18 @@ static ssize_t answer_write(struct file *file, const char __user *ubuf,
 
 	if (!capable(CAP_SYS_ADMIN))
 		return -EPERM;
-	err = uffdscope_query_parse(ubuf, count, UFFDSCOPE_KEY_PID | UFFDSCOPE_KEY_START, &q);
+	err = parse_ask(af->question, ubuf, count, &q, &ask);
 	if (err)
 		return err;
-	if (!(q.seen & UFFDSCOPE_KEY_START))
-		return -EINVAL;
+	if (q.start > ULONG_MAX - PAGE_SIZE)
+		return -ERANGE;
 	mm = uffdscope_query_mm(&q);
 	if (IS_ERR(mm))
 		return PTR_ERR(mm);
+	ask.pid = q.pid;
+	ask.addr = q.start;
 	buf = kmalloc(ANSWER_MAX, GFP_KERNEL);
-	len = buf ? answer_ask(af, &q, mm, buf) : -ENOMEM;
+	len = buf ? answer_ask(af, &ask, mm, buf) : -ENOMEM;
 	mmdrop(mm);
 	if (len < 0) {
 		kfree(buf);

@@ -75,9 +75,11 @@ static size_t format_answer(char *buf, size_t size, pid_t pid, unsigned long add
 }
 
 /* The `collapse` question: what MADV_COLLAPSE of the PMD range at @addr returns. */
-static ssize_t collapse_answer(struct mm_struct *mm, pid_t pid, unsigned long addr,
+static ssize_t collapse_answer(struct mm_struct *mm, const struct uffdscope_ask *ask,
 			       char *buf, size_t size)
 {
+	unsigned long addr = ask->addr;
+	pid_t pid = ask->pid;
 	struct collapse_verdict verdict;
 	struct collapse_inputs *in;
 	struct vm_area_struct *vma;

@@ -14,6 +14,7 @@
 
 #include <linux/fs.h>
 #include <linux/kernel.h>
+#include <linux/log2.h>
 #include <linux/mm.h>
 #include <linux/pagemap.h>
 #include <linux/rcupdate.h>
@@ -25,8 +26,7 @@
 #include "fault_around.h"
 #include "walk.h"
 
-#define FAULT_AROUND_BYTES_FILE "/sys/kernel/debug/fault_around_bytes"
-/* mm/memory.c's default, used when its debugfs file cannot be read */
+/* mm/memory.c's default, assumed when the asker does not pass the value */
 #define FAULT_AROUND_DEFAULT 65536UL
 
 struct around {
@@ -39,30 +39,20 @@ struct around {
 };
 
 /*
- * fault_around_bytes lives in mm/memory.c, unexported; its debugfs file is
- * the one public way to read it.
+ * fault_around_bytes is a static of mm/memory.c, exported nowhere, and the
+ * kernel cannot read its own debugfs attribute (kernel_read() refuses files
+ * without ->read_iter). So the asker passes it, read from debugfs; without it
+ * the kernel's default is assumed, and the answer says so. Normalised as
+ * fault_around_bytes_set() does: a power of two, one page at least.
  */
-static unsigned long read_fault_around_bytes(bool *known)
+static int fault_around_pages(const struct uffdscope_ask *ask, unsigned long *pages)
 {
-	char text[24] = "";
-	unsigned long val;
-	struct file *f;
-	loff_t pos = 0;
-	ssize_t n;
+	unsigned long bytes = ask->has_extra ? ask->extra : FAULT_AROUND_DEFAULT;
 
-	*known = false;
-	f = filp_open(FAULT_AROUND_BYTES_FILE, O_RDONLY, 0);
-	if (IS_ERR(f))
-		return FAULT_AROUND_DEFAULT;
-	n = kernel_read(f, text, sizeof(text) - 1, &pos);
-	filp_close(f, NULL);
-	if (n <= 0)
-		return FAULT_AROUND_DEFAULT;
-	text[n] = '\0';
-	if (kstrtoul(strim(text), 0, &val))
-		return FAULT_AROUND_DEFAULT;
-	*known = true;
-	return val;
+	if (bytes / PAGE_SIZE > PTRS_PER_PTE)
+		return -EINVAL;
+	*pages = bytes >= PAGE_SIZE ? rounddown_pow_of_two(bytes) >> PAGE_SHIFT : 1;
+	return 0;
 }
 
 static int around_entry(struct uffdscope_walk *w, const struct uffdscope_entry *e)
@@ -137,22 +127,22 @@ static const char *vma_kind(struct vm_area_struct *vma)
 	return uffdscope_backing_name(uffdscope_vma_backing(vma));
 }
 
-static ssize_t around_answer(struct mm_struct *mm, pid_t pid, unsigned long addr,
+static ssize_t around_answer(struct mm_struct *mm, const struct uffdscope_ask *ask,
 			     char *buf, size_t size)
 {
-	unsigned long bytes, nr, block;
+	unsigned long addr = ask->addr, nr, block;
+	pid_t pid = ask->pid;
 	struct vm_area_struct *vma;
 	const char *why = NULL;
 	struct around *a;
-	bool known, map_pages, missing;
+	bool map_pages, missing;
 	unsigned int mappable = 0;
 	ssize_t n = 0;
 	int err;
 
-	/* Read before taking mmap_lock: the read may take other locks. */
-	bytes = read_fault_around_bytes(&known);
-	nr = bytes >> PAGE_SHIFT;
-
+	err = fault_around_pages(ask, &nr);
+	if (err)
+		return err;
 	a = kzalloc(sizeof(*a), GFP_KERNEL);
 	if (!a)
 		return -ENOMEM;
@@ -198,7 +188,8 @@ static ssize_t around_answer(struct mm_struct *mm, pid_t pid, unsigned long addr
 	n += scnprintf(buf + n, size - n,
 		       "pid=%d addr=0x%lx vma=%s uffd_missing=%d uffd_wp=%d uffd_minor=%d map_pages=%d fault_around_bytes=%lu%s\n",
 		       pid, addr, vma_kind(vma), missing, userfaultfd_wp(vma),
-		       userfaultfd_minor(vma), map_pages, bytes, known ? "" : " assumed=1");
+		       userfaultfd_minor(vma), map_pages, nr << PAGE_SHIFT,
+		       ask->has_extra ? "" : " assumed=1");
 	mmap_read_unlock(mm);
 	if (why)
 		n += scnprintf(buf + n, size - n,
@@ -218,6 +209,7 @@ out_free:
 
 static const struct uffdscope_question around_question = {
 	.name = "faultaround",
+	.extra_key = "fault_around_bytes",
 	.answer = around_answer,
 };
 

@@ -56,15 +56,17 @@ static const struct fa_scene scenes[] = {
 	{ "anon", false, 0, 0, 1, 0, 40, NULL, true },
 };
 
-static int ask(const void *addr, char *out, size_t len)
+/* The module cannot read fault_around_bytes itself: the query carries it. */
+static int ask(const void *addr, const char *bytes, char *out, size_t len)
 {
-	char q[64];
+	char q[128];
 	FILE *f = fopen(FAR_FILE, "r+e");
 	size_t n;
 
 	if (!f)
 		return -errno;
-	snprintf(q, sizeof(q), "pid=%d start=0x%lx\n", getpid(), (unsigned long)addr);
+	snprintf(q, sizeof(q), "pid=%d start=0x%lx fault_around_bytes=%s\n", getpid(),
+		 (unsigned long)addr, bytes);
 	if (fputs(q, f) < 0 || fflush(f)) {
 		fclose(f);
 		return -EIO;
@@ -120,6 +122,8 @@ FIXTURE_SETUP(fa)
 	self->pm = pagemap_open(0);
 	ASSERT_LE(0, self->pm);
 	ASSERT_EQ(0, knob_set(THP_SHMEM, "never"));
+	/* else a read fault on aligned anon memory maps the huge zero page */
+	ASSERT_EQ(0, knob_set(THP_ENABLED, "never"));
 }
 
 FIXTURE_TEARDOWN(fa)
@@ -176,7 +180,8 @@ static void run_table(struct __test_metadata *_metadata, FIXTURE_DATA(fa) *self)
 			}
 		}
 		if (module) {
-			r = ask(area + (s->fault_page - s->map_off) * ps, answer, sizeof(answer));
+			r = ask(area + (s->fault_page - s->map_off) * ps,
+				s->bytes ? s->bytes : bytes0, answer, sizeof(answer));
 			if (r == -ENOENT)
 				module = false;
 			else
