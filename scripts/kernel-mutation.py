@@ -2,8 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0
 """The bookkeeping of scripts/run-mutants.sh, over the result.json files of scripts/run-vm.sh.
 
-  kernel-mutation.py rows RESULT.json            ROW<TAB>cell<TAB>program ... per catalog row
-  kernel-mutation.py verdict ROW RESULT.json     detected|survived|broken<TAB>tests<TAB>evidence
+  kernel-mutation.py rows RESULT.json ...          ROW<TAB>cell<TAB>program ... per catalog row
+  kernel-mutation.py verdict ROW RESULT.json ...   detected|survived|broken<TAB>tests<TAB>evidence
+
+Several result files are one kernel's suite run one program per VM (scripts/kernel-suite.sh).
   kernel-mutation.py table RECORDS.tsv           the mutation table and the score
 
 Which programs test a row is read from the `# behaviour: ROW` lines the tests printed on the
@@ -17,13 +19,25 @@ import json
 import sys
 
 
-def load(path):
-    with open(path) as f:
-        return json.load(f)
+def load(paths):
+    """Several runs of one kernel merged into one result."""
+    res = {"cases": [], "rows": {}, "programs": {}, "log_problems": []}
+    rank = {"present": 0, "unsupported": 0, "-": 0, "absent": 1, "FAIL": 2, "ABSENT": 3}
+    for path in paths:
+        with open(path) as f:
+            one = json.load(f)
+        res["cases"] += one.get("cases", [])
+        res["programs"].update(one.get("programs", {}))
+        res["log_problems"] += one.get("log_problems", [])
+        for row, v in one.get("rows", {}).items():
+            old = res["rows"].get(row)
+            if old is None or rank.get(v["cell"], 2) > rank.get(old["cell"], 2):
+                res["rows"][row] = v
+    return res
 
 
-def rows(path):
-    res = load(path)
+def rows(paths):
+    res = load(paths)
     progs = {}
     for c in res.get("cases", []):
         for r in c["behaviours"] + [a for a, _ in c["absent"]]:
@@ -36,8 +50,8 @@ def rows(path):
     return 0
 
 
-def verdict(row, path):
-    res = load(path)
+def verdict(row, paths):
+    res = load(paths)
     caught, evidence, broken = [], [], []
     for c in res.get("cases", []):
         mine = [e for r, e in c["absent"] if r == row]
@@ -98,10 +112,10 @@ def table(path):
 
 
 def main(argv):
-    if len(argv) == 3 and argv[1] == "rows":
-        return rows(argv[2])
-    if len(argv) == 4 and argv[1] == "verdict":
-        return verdict(argv[2], argv[3])
+    if len(argv) >= 3 and argv[1] == "rows":
+        return rows(argv[2:])
+    if len(argv) >= 4 and argv[1] == "verdict":
+        return verdict(argv[2], argv[3:])
     if len(argv) == 3 and argv[1] == "table":
         return table(argv[2])
     sys.exit(__doc__)

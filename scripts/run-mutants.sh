@@ -29,6 +29,8 @@ for r in "${rows[@]}"; do
 done
 
 work=$UFFDSCOPE_CACHE/mutation
+# A hung test program costs its VM this much (plus boot), not the whole run.
+export UFFDSCOPE_TEST_TIMEOUT=${UFFDSCOPE_TEST_TIMEOUT:-90}
 mkdir -p "$work"
 records=$work/records.tsv
 : >"$records"
@@ -42,16 +44,14 @@ build() {
 	echo "$folder"
 }
 
-# Run programs in a kernel; print the result.json. Failing tests are the point here, so the
-# exit status of run-vm.sh is not ours; a missing result is.
+# Run programs in a kernel, one VM each (scripts/kernel-suite.sh); print the result files.
+# Failing tests are the point here, so their status is not ours; no result at all is.
 run() {
-	local kernel=$1 id=$2 logf result
+	local kernel=$1 id=$2 results
 	shift 2
-	logf=$work/$id.log
-	UFFDSCOPE_QUIET=1 UFFDSCOPE_KERNEL_ID=$id bash "$top/scripts/run-vm.sh" "$kernel" "$@" >"$logf" 2>&1 || true
-	result=$(sed -n 's/^@@RESULT //p' "$logf" | tail -n 1)
-	[ -n "$result" ] && [ -f "$result" ] || die "run of '$id' gave no result: see $logf"
-	echo "$result"
+	results=$(bash "$top/scripts/kernel-suite.sh" "$kernel" "$id" "$@")
+	[ -n "$results" ] || die "no program of '$id' gave a result: see $UFFDSCOPE_CACHE/results/$id-*.log"
+	echo "$results"
 }
 
 log "base kernel: build, then the whole suite (it names each row's programs)"
@@ -59,7 +59,8 @@ base=$(build base "$work/base.build")
 t=$(now)
 base_result=$(run "$base" uffdscope-base)
 log "base: built or found in $(cat "$work/base.build") s, suite ran in $(elapsed "$t") s"
-python3 "$top/scripts/kernel-mutation.py" rows "$base_result" >"$work/base.rows"
+# shellcheck disable=SC2086 # one result path a line, no spaces in them
+python3 "$top/scripts/kernel-mutation.py" rows $base_result >"$work/base.rows"
 
 for row in "${rows[@]}"; do
 	line=$(awk -F'\t' -v r="$row" '$1 == r' "$work/base.rows")
@@ -77,7 +78,8 @@ for row in "${rows[@]}"; do
 		ref=control
 		control=$(build "control:$row" "$work/ctl-$row.build")
 		ctl_result=$(run "$control" "uffdscope-ctl-$row" "${progs[@]}")
-		refcell=$(python3 "$top/scripts/kernel-mutation.py" rows "$ctl_result" |
+		# shellcheck disable=SC2086
+		refcell=$(python3 "$top/scripts/kernel-mutation.py" rows $ctl_result |
 			awk -F'\t' -v r="$row" '$1 == r { print $2 }')
 		refcell=${refcell:--}
 	fi
@@ -86,7 +88,8 @@ for row in "${rows[@]}"; do
 	t=$(now)
 	result=$(run "$mutant" "uffdscope-mut-$row" "${progs[@]}")
 	run_s=$(elapsed "$t")
-	IFS=$'\t' read -r verdict tests evidence < <(python3 "$top/scripts/kernel-mutation.py" verdict "$row" "$result")
+	# shellcheck disable=SC2086
+	IFS=$'\t' read -r verdict tests evidence < <(python3 "$top/scripts/kernel-mutation.py" verdict "$row" $result)
 	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$row" "mut-$row" "$ref" "$refcell" "$verdict" \
 		"$tests" "$evidence" "$(cat "$work/mut-$row.build")" "$run_s" >>"$records"
 	log "$row: $verdict ($tests)"
