@@ -313,6 +313,7 @@ static ssize_t ptes_write(struct file *file, const char __user *ubuf,
 	pf->walk.end = q.end;
 	pf->walk.entry = ptes_entry;
 	pf->walk.private = pf;
+	pf->walk.merge = !q.entries;
 	memset(&pf->counts, 0, sizeof(pf->counts));
 	pf->have_run = false;
 	pf->walk_done = false;

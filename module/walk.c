@@ -59,8 +59,9 @@ static int report_simple(struct uffdscope_walk *w, unsigned long addr,
 static int walk_pte_table(struct uffdscope_walk *w, pmd_t *pmdp,
 			  unsigned long addr, unsigned long end)
 {
-	struct uffdscope_entry e;
+	struct uffdscope_entry run, next;	/* the run being merged, the entry read */
 	spinlock_t *ptl;	/* the table's lock, found from the PMD copy */
+	bool have = false;
 	pte_t *ptep;
 	pmd_t pmd;
 	int ret = 0;
@@ -85,26 +86,43 @@ static int walk_pte_table(struct uffdscope_walk *w, pmd_t *pmdp,
 		pte_t pte = ptep_get(ptep);
 		unsigned long n = 1;
 
+		memset(&next, 0, sizeof(next));
+		next.addr = addr;
 		if (pte_none(pte)) {
 			/* one report for the run: sparse tables cost little */
 			while (addr + n * PAGE_SIZE < end &&
 			       pte_none(ptep_get(ptep + n)))
 				n++;
-			ret = report_simple(w, addr, addr + n * PAGE_SIZE, n,
-					    UFFDSCOPE_PTE, UFFDSCOPE_NONE,
-					    pte_val(pte));
+			next.level = UFFDSCOPE_PTE;
+			next.kind = UFFDSCOPE_NONE;
+			next.raw = pte_val(pte);
+			next.hugetlb = is_vm_hugetlb_page(w->vma);
 		} else {
-			memset(&e, 0, sizeof(e));
-			e.addr = addr;
-			e.size = PAGE_SIZE;
-			uffdscope_decode_pte(&e, w->vma, pte, UFFDSCOPE_PTE);
-			ret = report(w, &e);
+			uffdscope_decode_pte(&next, w->vma, pte, UFFDSCOPE_PTE);
 		}
-		if (ret)
-			break;
+		next.size = n * PAGE_SIZE;
+		next.nr = n;
 		addr += n * PAGE_SIZE;
 		ptep += n;
+
+		if (have && w->merge &&
+		    uffdscope_entry_continues(&run, run.addr + run.size, &next)) {
+			run.size += next.size;
+			run.nr += next.nr;
+			continue;
+		}
+		if (have) {
+			ret = report(w, &run);
+			if (ret) {
+				have = false;
+				break;
+			}
+		}
+		run = next;
+		have = true;
 	}
+	if (have)
+		ret = report(w, &run);
 	spin_unlock(ptl);
 	rcu_read_unlock();
 	return ret;

@@ -61,6 +61,12 @@ struct uffdscope_walk {
 	uffdscope_entry_fn entry;	/* (in) called for each entry */
 	void *private;			/* (in) for the callback */
 	unsigned int budget;		/* (in) units per call, 0: default */
+	/*
+	 * (in) merge like PTEs of one table into one report, as
+	 * uffdscope_entry_continues() decides: e->nr entries, the pfn, swap
+	 * offset and raw value of the first. Saves a callback per entry.
+	 */
+	bool merge;
 	/* (out) the VMA of the entry being reported; valid in the callback */
 	struct vm_area_struct *vma;
 	unsigned int left;		/* private to the walker */
