@@ -84,6 +84,7 @@ static __attribute__((noinline)) void expect_wp_kept(struct __test_metadata *_me
 {
 	size_t probes[] = { 0, NR_PRESENT - 1, NR_PRESENT, nr / 2, nr - 1 }, i;
 	long pmd_kb = smaps_kb(w->addr, "ShmemPmdMapped");
+	struct wp_seen seen;
 	uint64_t pm;
 
 	ASSERT_BEHAVIOUR(ROW, pmd_kb == 0,
@@ -94,6 +95,11 @@ static __attribute__((noinline)) void expect_wp_kept(struct __test_metadata *_me
 		ASSERT_BEHAVIOUR(ROW, pm & PM_UFFD_WP,
 				 "page %zu of the uffd-wp mapping lost uffd-wp in the collapse: pagemap 0x%llx",
 				 i, (unsigned long long)pm);
+		if (!wp_scope_seen(0, wp_page(w, i), w->unit, &seen))
+			ASSERT_BEHAVIOUR(ROW, !strcmp(seen.level, "pte") &&
+					 (seen.view == VIEW_MARKER_WP || seen.view == VIEW_PRESENT_WP),
+					 "uffdscope: page %zu of the uffd-wp mapping holds %s at level %s after the collapse",
+					 i, wp_view_name(seen.view), seen.level);
 	}
 	for (i = 0; i < sizeof(probes) / sizeof(probes[0]); i++)
 		ASSERT_WRITE_WP_FAULTS(ROW, w->uffd, wp_page(w, probes[i]), w->unit, 0xa5);

@@ -234,6 +234,7 @@ TEST_F(fork, child_wp_state_follows_event_fork)
 	/* A written page, a marker, a read page: distinct even for 2 huge pages. */
 	size_t probes[] = { 0, w->nr - 1, 1 }, i;
 	int child_uffd, child_pm, ret;
+	struct wp_seen seen;
 	struct uffd_msg msg;
 	uint64_t pm;
 
@@ -254,6 +255,14 @@ TEST_F(fork, child_wp_state_follows_event_fork)
 					 "child page %zu keeps a stale uffd-wp bit across fork without EVENT_FORK: pagemap 0x%llx (%s)",
 					 i, (unsigned long long)pm,
 					 pm & PM_PRESENT ? "present PTE" : "not present");
+		if (!wp_scope_seen(self->f.pid, wp_page(w, i), w->unit, &seen)) {
+			bool wp = seen.view == VIEW_MARKER_WP || seen.view == VIEW_PRESENT_WP;
+
+			ASSERT_BEHAVIOUR(ROW, wp == variant->event,
+					 "uffdscope: child page %zu holds %s (kind=%s level=%s) after fork %s EVENT_FORK",
+					 i, wp_view_name(seen.view), seen.kind, seen.level,
+					 variant->event ? "with" : "without");
+		}
 	}
 	close(child_pm);
 	for (i = 0; i < sizeof(probes) / sizeof(probes[0]); i++) {

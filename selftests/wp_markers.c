@@ -25,6 +25,7 @@
 #include "sysfs_state.h"
 #include "uffd.h"
 #include "wp_area.h"
+#include "wp_expect.h"
 
 #define NR_SHMEM_PAGES	16
 #define NR_HUGE_PAGES	2
@@ -124,6 +125,7 @@ TEST_F(markers, wp_of_none_pte_installs_marker_and_write_faults)
 		ASSERT_BEHAVIOUR("WP-MARKER-NONE", (pm & PM_UFFD_WP) && !(pm & PM_PRESENT),
 				 "page %zu: expected a uffd-wp marker (not present, uffd-wp), pagemap 0x%llx",
 				 i, (unsigned long long)pm);
+		ASSERT_MODULE_VIEW("WP-MARKER-NONE", 0, wp_page(w, i), w->unit, VIEW_MARKER_WP);
 	}
 	for (i = 0; i < w->nr; i++) {
 		write_expect_wp_fault(_metadata, "WP-MARKER-NONE", w, i, 0xee);
@@ -196,6 +198,7 @@ TEST_F(markers, read_fault_on_marker_maps_readonly_and_keeps_wp)
 	ASSERT_BEHAVIOUR("WP-MARKER-FAULT", (pm & PM_PRESENT) && (pm & PM_UFFD_WP),
 			 "after a read fault on marker page %zu: expected a present uffd-wp PTE, pagemap 0x%llx",
 			 i, (unsigned long long)pm);
+	ASSERT_MODULE_VIEW("WP-MARKER-FAULT", 0, wp_page(w, i), w->unit, VIEW_PRESENT_WP);
 
 	/* The write: exactly one WP message; resolved, the write lands. */
 	write_expect_wp_fault(_metadata, "WP-MARKER-FAULT", w, i, 0x11);
@@ -203,6 +206,7 @@ TEST_F(markers, read_fault_on_marker_maps_readonly_and_keeps_wp)
 	ASSERT_BEHAVIOUR("WP-MARKER-FAULT", (pm & PM_PRESENT) && !(pm & PM_UFFD_WP),
 			 "after the resolved write page %zu should be present without uffd-wp, pagemap 0x%llx",
 			 i, (unsigned long long)pm);
+	ASSERT_MODULE_VIEW("WP-MARKER-FAULT", 0, wp_page(w, i), w->unit, VIEW_PRESENT);
 	ASSERT_EQ(0x11, *(unsigned char *)wp_page(w, i));
 
 	/* And the next write goes through without a message. */
@@ -258,6 +262,7 @@ TEST_F(copy, copy_mode_wp_installs_write_protected_pte)
 	ASSERT_BEHAVIOUR("WP-COPY-MODE", (pm & PM_PRESENT) && (pm & PM_UFFD_WP),
 			 "page %zu after UFFDIO_COPY_MODE_WP: expected present and uffd-wp, pagemap 0x%llx",
 			 i, (unsigned long long)pm);
+	ASSERT_MODULE_VIEW("WP-COPY-MODE", 0, wp_page(w, i), w->unit, VIEW_PRESENT_WP);
 	ASSERT_TRUE(wp_page_holds(w, i, 0, 0x77, &seen))
 		TH_LOG("copied page %zu holds 0x%02x, expected 0x77", i, seen);
 	write_expect_wp_fault(_metadata, "WP-COPY-MODE", w, i, 0x78);

@@ -76,10 +76,14 @@ TEST_F(thp, wp_one_page_of_pmd_thp_protects_only_that_page)
 	struct wp_area *w = &self->w;
 	size_t target = 5, i;
 	size_t neighbours[] = { 0, target - 1, target + 1, self->nr - 1 };
+	struct wp_seen seen;
 	uint64_t pm;
 	long pmd_kb;
 
 	BEHAVIOUR("WP-THP-SPLIT");
+	ASSERT_EQ(0, wp_scope_seen(0, w->addr, w->unit, &seen) == -ENODEV ? 0 :
+		     strcmp(seen.level, "pmd")) TH_LOG("uffdscope: the THP is mapped at level %s, expected pmd",
+						       seen.level);
 	ASSERT_EQ(0, uffd_writeprotect(w->uffd, wp_page(w, target), w->unit, true));
 	pmd_kb = smaps_kb(w->addr, "ShmemPmdMapped");
 	ASSERT_BEHAVIOUR("WP-THP-SPLIT", pmd_kb == 0,
@@ -91,6 +95,11 @@ TEST_F(thp, wp_one_page_of_pmd_thp_protects_only_that_page)
 				 "page %zu: expected uffd-wp %s, pagemap 0x%llx", i,
 				 i == target ? "set" : "clear", (unsigned long long)pm);
 	}
+	/* The PMD became a table: one uffd-wp entry, the neighbours none. */
+	ASSERT_MODULE_VIEW("WP-THP-SPLIT", 0, wp_page(w, target), w->unit, VIEW_MARKER_WP);
+	ASSERT_MODULE_VIEW("WP-THP-SPLIT", 0, wp_page(w, target + 1), w->unit, VIEW_NONE);
+	if (!wp_scope_seen(0, wp_page(w, target), w->unit, &seen))
+		ASSERT_STREQ("pte", seen.level);
 	for (i = 0; i < sizeof(neighbours) / sizeof(neighbours[0]); i++)
 		ASSERT_WRITE_NO_FAULT("WP-THP-SPLIT", w->uffd, wp_page(w, neighbours[i]), w->unit, 0x31);
 	ASSERT_WRITE_WP_FAULTS("WP-THP-SPLIT", w->uffd, wp_page(w, target), w->unit, 0x32);

@@ -100,6 +100,7 @@ static __attribute__((noinline)) void expect_markers_everywhere(struct __test_me
 		ASSERT_BEHAVIOUR(ROW, pm & PM_UFFD_WP,
 				 "page %zu lost uffd-wp after %s: pagemap 0x%llx",
 				 i, after, (unsigned long long)pm);
+		ASSERT_MODULE_VIEW(ROW, 0, wp_page(w, i), w->unit, VIEW_MARKER_WP);
 	}
 	for (i = 0; i < w->nr; i++) {
 		ASSERT_WRITE_WP_FAULTS(ROW, w->uffd, wp_page(w, i), w->unit, 0xd0);
@@ -213,6 +214,7 @@ TEST_F(zap, hole_punch_keeps_marker_over_the_hole)
 		ASSERT_BEHAVIOUR(ROW, !(pm & PM_PRESENT) && (pm & PM_UFFD_WP),
 				 "punched page %zu: expected a uffd-wp marker, pagemap 0x%llx",
 				 i, (unsigned long long)pm);
+		ASSERT_MODULE_VIEW(ROW, 0, wp_page(w, i), w->unit, VIEW_MARKER_WP);
 	}
 	for (i = first; i < first + n; i++) {
 		ASSERT_TRUE(wp_page_holds(w, i, 0, 0, &seen))

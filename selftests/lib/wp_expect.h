@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "access.h"
+#include "wp_scope.h"
 #include "wp_area.h"
 
 /*
@@ -42,6 +43,23 @@
 			 (void *)(addr), write_outcome_name(__o), __m.event,	\
 			 (unsigned long long)__m.arg.pagefault.flags,		\
 			 (unsigned long long)__m.arg.pagefault.address);	\
+} while (0)
+
+/*
+ * Cross-check through uffdscope.ko: the page at @addr of @pid holds
+ * @want (an enum wp_view). Without the module loaded there is nothing to
+ * cross-check; pagemap and uffd messages carry the test alone.
+ */
+#define ASSERT_MODULE_VIEW(row, pid, addr, unit, want) do {			\
+	struct wp_seen __s;							\
+	int __r = wp_scope_seen(pid, addr, unit, &__s);				\
+	if (__r != -ENODEV) {							\
+		ASSERT_EQ(0, __r) TH_LOG("uffdscope ptes query: %s", strerror(-__r)); \
+		ASSERT_BEHAVIOUR(row, __s.view == (want),			\
+				 "uffdscope: %p holds %s (kind=%s level=%s), expected %s", \
+				 (void *)(addr), wp_view_name(__s.view), __s.kind, \
+				 __s.level, wp_view_name(want));		\
+	}									\
 } while (0)
 
 #endif /* UFFDSCOPE_WP_EXPECT_H */
