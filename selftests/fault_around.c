@@ -240,7 +240,7 @@ TEST_F(punch, hole_punch_racing_reads_never_unprotects_neighbours)
 	end = now_s() + RACE_BUDGET_S;
 	while (now_s() < end) {
 		for (i = 1; i < w->nr; i += 2) {
-			pm = wp_pagemap(w, i);
+			pm = wp_state(w, 0, i);
 			if (!(pm & PM_UFFD_WP))
 				break;
 		}
@@ -255,7 +255,7 @@ TEST_F(punch, hole_punch_racing_reads_never_unprotects_neighbours)
 	       atomic_load(&r.punches), RACE_BUDGET_S);
 	ASSERT_LT(0, atomic_load(&r.punches)) TH_LOG("the puncher never ran");
 	for (t = 0, lost = 0; t < w->nr; t += 2)
-		lost += !(wp_pagemap(w, t) & PM_UFFD_WP);
+		lost += !(wp_state(w, 0, t) & PM_UFFD_WP);
 	TH_LOG("%zu of %zu punched pages ended without uffd-wp", lost, w->nr / 2);
 	if (i < w->nr) {
 		/* The evidence that matters: does a write there now go unnoticed? */
@@ -263,7 +263,7 @@ TEST_F(punch, hole_punch_racing_reads_never_unprotects_neighbours)
 		enum write_outcome o = write_page(w->uffd, wp_page(w, i), w->unit, 0x5d, &msg);
 
 		ASSERT_BEHAVIOUR("FAULT-AROUND-PUNCH", false,
-				 "page %zu, never punched, lost uffd-wp during the punch race: pagemap 0x%llx; a write to it then raised %s",
+				 "page %zu, never punched, lost uffd-wp during the punch race: entry 0x%llx; a write to it then raised %s",
 				 i, (unsigned long long)pm, write_outcome_name(o));
 	}
 	for (i = 0; i < sizeof(probes) / sizeof(probes[0]); i++)

@@ -91,9 +91,9 @@ static __attribute__((noinline)) void expect_wp_kept(struct __test_metadata *_me
 			 "the uffd-wp mapping is PMD-mapped after the collapse (ShmemPmdMapped %ld kB): its page table was retracted",
 			 pmd_kb);
 	for (i = 0; i < nr; i++) {
-		pm = wp_pagemap(w, i);
+		pm = wp_state(w, 0, i);
 		ASSERT_BEHAVIOUR(ROW, pm & PM_UFFD_WP,
-				 "page %zu of the uffd-wp mapping lost uffd-wp in the collapse: pagemap 0x%llx",
+				 "page %zu of the uffd-wp mapping lost uffd-wp in the collapse: entry 0x%llx",
 				 i, (unsigned long long)pm);
 		if (!wp_scope_seen(0, wp_page(w, i), w->unit, &seen))
 			ASSERT_BEHAVIOUR(ROW, !strcmp(seen.level, "pte") &&

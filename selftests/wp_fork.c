@@ -233,26 +233,22 @@ TEST_F(fork, child_wp_state_follows_event_fork)
 	struct wp_area *w = &self->w;
 	/* A written page, a marker, a read page: distinct even for 2 huge pages. */
 	size_t probes[] = { 0, w->nr - 1, 1 }, i;
-	int child_uffd, child_pm, ret;
+	int child_uffd, ret;
 	struct wp_seen seen;
 	struct uffd_msg msg;
 	uint64_t pm;
 
 	BEHAVIOUR(ROW);
 	child_uffd = do_fork(_metadata, w, &self->f, variant->event);
-	child_pm = pagemap_open(self->f.pid);
-	ASSERT_LE(0, child_pm);
 	for (i = 0; i < w->nr; i++) {
-		errno = 0;
-		pm = pagemap_get(child_pm, wp_page(w, i));
-		ASSERT_EQ(0, errno);
+		pm = wp_state(w, self->f.pid, i);
 		if (variant->event)
 			ASSERT_BEHAVIOUR(ROW, pm & PM_UFFD_WP,
-					 "child page %zu lost uffd-wp across fork with EVENT_FORK: pagemap 0x%llx",
+					 "child page %zu lost uffd-wp across fork with EVENT_FORK: entry 0x%llx",
 					 i, (unsigned long long)pm);
 		else
 			ASSERT_BEHAVIOUR(ROW, !(pm & PM_UFFD_WP),
-					 "child page %zu keeps a stale uffd-wp bit across fork without EVENT_FORK: pagemap 0x%llx (%s)",
+					 "child page %zu keeps a stale uffd-wp bit across fork without EVENT_FORK: entry 0x%llx (%s)",
 					 i, (unsigned long long)pm,
 					 pm & PM_PRESENT ? "present PTE" : "not present");
 		if (!wp_scope_seen(self->f.pid, wp_page(w, i), w->unit, &seen)) {
@@ -264,7 +260,6 @@ TEST_F(fork, child_wp_state_follows_event_fork)
 					 variant->event ? "with" : "without");
 		}
 	}
-	close(child_pm);
 	for (i = 0; i < sizeof(probes) / sizeof(probes[0]); i++) {
 		ret = child_write(w, &self->f, variant->event ? child_uffd : w->uffd, probes[i], &msg);
 		ASSERT_LE(0, ret) TH_LOG("child write to page %zu: %s", probes[i], strerror(-ret));
@@ -279,7 +274,7 @@ TEST_F(fork, child_wp_state_follows_event_fork)
 	}
 	/* The parent's own protection is untouched by the child's writes. */
 	for (i = 0; i < w->nr; i++)
-		ASSERT_TRUE(!!(wp_pagemap(w, i) & PM_UFFD_WP))
+		ASSERT_TRUE(!!(wp_state(w, 0, i) & PM_UFFD_WP))
 			TH_LOG("parent page %zu lost uffd-wp after the fork", i);
 	reap(&self->f);
 	if (child_uffd >= 0)

@@ -93,8 +93,8 @@ static void write_expect_wp_fault(struct __test_metadata *_metadata, const char 
 	ASSERT_EQ(0, access_start(&a, wp_page(w, i), true, value));
 	ret = access_wait(&a, w->uffd, &msg, FAULT_TIMEOUT_MS);
 	ASSERT_LE(0, ret) TH_LOG("waiting for the write to page %zu: %s", i, strerror(-ret));
-	ASSERT_BEHAVIOUR(row, ret == 1, "write to write-protected page %zu completed without a uffd message (pagemap 0x%llx)",
-			 i, (unsigned long long)wp_pagemap(w, i));
+	ASSERT_BEHAVIOUR(row, ret == 1, "write to write-protected page %zu completed without a uffd message (entry 0x%llx)",
+			 i, (unsigned long long)wp_state(w, 0, i));
 	ASSERT_BEHAVIOUR(row, uffd_msg_is_wp_at(&msg, wp_page(w, i), w->unit),
 			 "write to page %zu raised event %u flags 0x%llx at 0x%llx, expected a WP fault at %p",
 			 i, msg.event, (unsigned long long)msg.arg.pagefault.flags,
@@ -117,13 +117,13 @@ TEST_F(markers, wp_of_none_pte_installs_marker_and_write_faults)
 	BEHAVIOUR("WP-MARKER-NONE");
 	/* No PTE maps the file yet: every entry is none before the protect. */
 	for (i = 0; i < w->nr; i++)
-		ASSERT_FALSE(!!(wp_pagemap(w, i) & PM_PRESENT))
+		ASSERT_FALSE(!!(wp_state(w, 0, i) & PM_PRESENT))
 			TH_LOG("page %zu is mapped before any access", i);
 	ASSERT_EQ(0, uffd_writeprotect(w->uffd, w->addr, w->len, true));
 	for (i = 0; i < w->nr; i++) {
-		pm = wp_pagemap(w, i);
+		pm = wp_state(w, 0, i);
 		ASSERT_BEHAVIOUR("WP-MARKER-NONE", (pm & PM_UFFD_WP) && !(pm & PM_PRESENT),
-				 "page %zu: expected a uffd-wp marker (not present, uffd-wp), pagemap 0x%llx",
+				 "page %zu: expected a uffd-wp marker (not present, uffd-wp), entry 0x%llx",
 				 i, (unsigned long long)pm);
 		ASSERT_MODULE_VIEW("WP-MARKER-NONE", 0, wp_page(w, i), w->unit, VIEW_MARKER_WP);
 	}
@@ -182,7 +182,7 @@ TEST_F(markers, read_fault_on_marker_maps_readonly_and_keeps_wp)
 
 	BEHAVIOUR("WP-MARKER-FAULT");
 	ASSERT_EQ(0, uffd_writeprotect(w->uffd, w->addr, w->len, true));
-	ASSERT_FALSE(!!(wp_pagemap(w, i) & PM_PRESENT));
+	ASSERT_FALSE(!!(wp_state(w, 0, i) & PM_PRESENT));
 
 	/* The read: no message, the page cache's data, a present uffd-wp PTE. */
 	ASSERT_EQ(0, access_start(&a, wp_page(w, i), false, 0));
@@ -194,17 +194,17 @@ TEST_F(markers, read_fault_on_marker_maps_readonly_and_keeps_wp)
 	ASSERT_EQ(0, access_join(&a, FAULT_TIMEOUT_MS));
 	ASSERT_EQ(page_pattern(WP_AREA_SEED, i), a.value)
 		TH_LOG("read of page %zu returned 0x%02x", i, a.value);
-	pm = wp_pagemap(w, i);
+	pm = wp_state(w, 0, i);
 	ASSERT_BEHAVIOUR("WP-MARKER-FAULT", (pm & PM_PRESENT) && (pm & PM_UFFD_WP),
-			 "after a read fault on marker page %zu: expected a present uffd-wp PTE, pagemap 0x%llx",
+			 "after a read fault on marker page %zu: expected a present uffd-wp PTE, entry 0x%llx",
 			 i, (unsigned long long)pm);
 	ASSERT_MODULE_VIEW("WP-MARKER-FAULT", 0, wp_page(w, i), w->unit, VIEW_PRESENT_WP);
 
 	/* The write: exactly one WP message; resolved, the write lands. */
 	write_expect_wp_fault(_metadata, "WP-MARKER-FAULT", w, i, 0x11);
-	pm = wp_pagemap(w, i);
+	pm = wp_state(w, 0, i);
 	ASSERT_BEHAVIOUR("WP-MARKER-FAULT", (pm & PM_PRESENT) && !(pm & PM_UFFD_WP),
-			 "after the resolved write page %zu should be present without uffd-wp, pagemap 0x%llx",
+			 "after the resolved write page %zu should be present without uffd-wp, entry 0x%llx",
 			 i, (unsigned long long)pm);
 	ASSERT_MODULE_VIEW("WP-MARKER-FAULT", 0, wp_page(w, i), w->unit, VIEW_PRESENT);
 	ASSERT_EQ(0x11, *(unsigned char *)wp_page(w, i));
@@ -258,9 +258,9 @@ TEST_F(copy, copy_mode_wp_installs_write_protected_pte)
 	memset(src, 0x77, w->unit);
 	ASSERT_EQ(0, uffd_copy(w->uffd, wp_page(w, i), src, w->unit, UFFDIO_COPY_MODE_WP, &copied))
 		TH_LOG("UFFDIO_COPY of page %zu: copied %lld", i, (long long)copied);
-	pm = wp_pagemap(w, i);
+	pm = wp_state(w, 0, i);
 	ASSERT_BEHAVIOUR("WP-COPY-MODE", (pm & PM_PRESENT) && (pm & PM_UFFD_WP),
-			 "page %zu after UFFDIO_COPY_MODE_WP: expected present and uffd-wp, pagemap 0x%llx",
+			 "page %zu after UFFDIO_COPY_MODE_WP: expected present and uffd-wp, entry 0x%llx",
 			 i, (unsigned long long)pm);
 	ASSERT_MODULE_VIEW("WP-COPY-MODE", 0, wp_page(w, i), w->unit, VIEW_PRESENT_WP);
 	ASSERT_TRUE(wp_page_holds(w, i, 0, 0x77, &seen))

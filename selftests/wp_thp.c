@@ -90,9 +90,9 @@ TEST_F(thp, wp_one_page_of_pmd_thp_protects_only_that_page)
 			 "after protecting one 4 KiB page the range is still PMD-mapped (ShmemPmdMapped %ld kB)",
 			 pmd_kb);
 	for (i = 0; i < self->nr; i++) {
-		pm = wp_pagemap(w, i);
+		pm = wp_state(w, 0, i);
 		ASSERT_BEHAVIOUR("WP-THP-SPLIT", !!(pm & PM_UFFD_WP) == (i == target),
-				 "page %zu: expected uffd-wp %s, pagemap 0x%llx", i,
+				 "page %zu: expected uffd-wp %s, entry 0x%llx", i,
 				 i == target ? "set" : "clear", (unsigned long long)pm);
 	}
 	/* The PMD became a table: one uffd-wp entry, the neighbours none. */
@@ -114,7 +114,7 @@ TEST_F(thp, wp_of_whole_pmd_thp_survives_the_pmd_split)
 	BEHAVIOUR("WP-MARKER-ZAP");
 	ASSERT_EQ(0, uffd_writeprotect(w->uffd, w->addr, w->len, true));
 	for (i = 0; i < self->nr; i++) {
-		pm = wp_pagemap(w, i);
+		pm = wp_state(w, 0, i);
 		ASSERT_BEHAVIOUR("WP-MARKER-ZAP", pm & PM_UFFD_WP,
 				 "page %zu of the protected THP lacks uffd-wp after the PMD split: 0x%llx",
 				 i, (unsigned long long)pm);
@@ -151,9 +151,9 @@ TEST_F(thp, wp_survives_the_folio_split)
 	ASSERT_FALSE(!!(kpageflags_of(w->addr) & (1ULL << KPF_THP_BIT)))
 		TH_LOG("the folio is still a THP after %s", SPLIT_HUGE_PAGES);
 	for (i = 0; i < self->nr; i++) {
-		pm = wp_pagemap(w, i);
+		pm = wp_state(w, 0, i);
 		ASSERT_BEHAVIOUR("WP-MARKER-ZAP", pm & PM_UFFD_WP,
-				 "page %zu lost uffd-wp in the folio split: pagemap 0x%llx",
+				 "page %zu lost uffd-wp in the folio split: entry 0x%llx",
 				 i, (unsigned long long)pm);
 	}
 	for (i = 0; i < sizeof(probes) / sizeof(probes[0]); i++) {

@@ -10,6 +10,7 @@
 #include "sysfs_state.h"
 #include "uffd.h"
 #include "wp_area.h"
+#include "wp_scope.h"
 
 /* Reserve @need more 2 MiB pages than are free now. */
 static int reserve_huge_pages(size_t need)
@@ -150,4 +151,36 @@ bool wp_page_holds(const struct wp_area *w, size_t i, size_t skip, unsigned char
 		}
 	}
 	return true;
+}
+
+uint64_t wp_state(const struct wp_area *w, pid_t pid, size_t i)
+{
+	struct wp_seen seen;
+	uint64_t entry;
+	int fd;
+
+	if (!wp_scope_seen(pid, wp_page(w, i), w->unit, &seen)) {
+		switch (seen.view) {
+		case VIEW_NONE:
+			return 0;
+		case VIEW_MARKER_WP:
+			return PM_UFFD_WP;
+		case VIEW_PRESENT_WP:
+			return PM_PRESENT | PM_UFFD_WP;
+		case VIEW_PRESENT:
+			return PM_PRESENT;
+		case VIEW_SWAP_WP:
+			return PM_SWAP | PM_UFFD_WP;
+		default:
+			return PM_SWAP;
+		}
+	}
+	if (!pid)
+		return wp_pagemap(w, i) & (PM_PRESENT | PM_UFFD_WP | PM_SWAP);
+	fd = pagemap_open(pid);
+	if (fd < 0)
+		return 0;
+	entry = pagemap_get(fd, wp_page(w, i));
+	close(fd);
+	return entry & (PM_PRESENT | PM_UFFD_WP | PM_SWAP);
 }

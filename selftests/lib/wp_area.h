@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #define WP_AREA_SEED 0x40
 
@@ -56,6 +57,15 @@ static inline void *wp_page(const struct wp_area *w, size_t i)
 
 /* The pagemap entry of page @i (its first 4 KiB); 0 with errno on error. */
 uint64_t wp_pagemap(const struct wp_area *w, size_t i);
+
+/*
+ * The state of page @i in process @pid (0: this one) as pagemap bits
+ * (PM_PRESENT, PM_UFFD_WP, PM_SWAP for other non-present entries): read
+ * from the page tables through uffdscope.ko when it is loaded, else from
+ * /proc/PID/pagemap. Tests of rows other than WP-PAGEMAP use it, so that a
+ * pagemap that misreports uffd-wp is not taken for their own row's absence.
+ */
+uint64_t wp_state(const struct wp_area *w, pid_t pid, size_t i);
 
 /* Fill pages [@first, @first + @n) of the file through a second mapping or write(2). */
 int wp_area_fill(const struct wp_area *w, size_t first, size_t n, unsigned char seed);
