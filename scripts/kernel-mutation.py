@@ -94,8 +94,10 @@ def table(path):
         ok = verd == "detected" and refcell == "present"
         detected += ok
         refshow = f"{ref}:{refcell}"
+        names = tests.split(",")
+        first = names[0] + (f" (+{len(names) - 1} more)" if len(names) > 1 else "")
         out.append([row, mutant, refshow, verd if refcell in ("present", "-") else f"{verd} (ref {refcell})",
-                    tests, bs, rs])
+                    first, bs, rs])
     w = [max(len(h), *(len(r[i]) for r in out)) if out else len(h) for i, h in enumerate(head)]
     print("== mutation table ==")
     print("  ".join(h.ljust(w[i]) for i, h in enumerate(head)))
