@@ -101,7 +101,7 @@ apply_patch() {
 	local tree=$1 file
 	(cd "$tree" && patch -p1 -F0 --dry-run --quiet <"$patch" >/dev/null) ||
 		die "$patch does not apply to linux-source-6.12 without fuzz: refresh it (diff -u against $src)"
-	for file in $(sed -n 's|^+++ b/\([^[:space:]]*\).*|\1|p' "$patch"); do
+	sed -n 's|^+++ b/\([^[:space:]]*\).*|\1|p' "$patch" | while IFS= read -r file; do
 		[ -f "$tree/$file" ] || continue
 		cp -p "$tree/$file" "$tree/$file.unlink"
 		mv "$tree/$file.unlink" "$tree/$file"
@@ -179,7 +179,7 @@ echo "$release" >"$tmp/release"
 echo amd64 >"$tmp/arch"
 ln -s "modroot/lib/modules/$release" "$tmp/modules"
 ln -s tree/build "$tmp/kdir"
-echo "$(elapsed "$start")" >"$tmp/build-seconds"
+{ elapsed "$start"; echo; } >"$tmp/build-seconds"
 touch "$tmp/.complete"
 rm -rf "$dest"
 mv "$tmp" "$dest"
