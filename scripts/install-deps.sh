@@ -10,6 +10,8 @@ packages=(
 	make gcc gcc-12 libc6-dev bc flex bison libelf-dev libssl-dev dwarves sparse kmod rsync
 	# the DKMS packaging is checked by building through dkms
 	dkms
+	# kernels built here: mutants are applied with patch
+	patch
 	# arm64: cross compiler and C library
 	gcc-aarch64-linux-gnu gcc-12-aarch64-linux-gnu libc6-dev-arm64-cross
 	# the selftests link liburing statically, for both arches

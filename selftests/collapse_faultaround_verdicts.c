@@ -15,7 +15,6 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#pragma GCC diagnostic ignored "-Wclobbered"	/* see collapse_verdicts.c */
 #include "kselftest_harness.h"
 #include "behaviour.h"
 #include "collapse_util.h"

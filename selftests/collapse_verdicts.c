@@ -16,11 +16,6 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-/*
- * The harness's wrapper keeps `child` across a setjmp(); gcc -O2 cannot prove
- * it safe once this file's fixture is inlined into it. A false positive.
- */
-#pragma GCC diagnostic ignored "-Wclobbered"
 #include "kselftest_harness.h"
 #include "behaviour.h"
 #include "collapse_util.h"

@@ -29,9 +29,6 @@
 #include "uffd.h"
 #include "wp_expect.h"
 
-/* See wp_zap.c: a false positive on the harness's own `child`. */
-#pragma GCC diagnostic ignored "-Wclobbered"
-
 #define FAULT_AROUND_SET	65536UL
 #define FAULT_TIMEOUT_MS	5000
 #define RACE_BUDGET_S		5

@@ -23,19 +23,6 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
-/*
- * The 6.12 harness's TEST_F wrapper sets `child` after setjmp() and reads it
- * after the longjmp() of a failed ASSERT. At -O2 GCC keeps it in a register
- * that longjmp() restores to its value at setjmp() time (1), so the test
- * child skips FIXTURE_TEARDOWN and aborts: swap stays on and THP knobs stay
- * changed after any failure (seen in a mutant run: the next swap test got
- * EBUSY from zram0; reproduced with a two-test program, where teardown ran
- * only at -O0). Compiling this file's functions without optimisation keeps
- * `child` in memory, and teardown runs. GCC's -Wclobbered only sometimes
- * notices, hence the second pragma.
- */
-#pragma GCC optimize("O0")
-#pragma GCC diagnostic ignored "-Wclobbered"
 #include "kselftest_harness.h"
 #include "collapse_util.h"
 #include "memory.h"

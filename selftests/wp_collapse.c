@@ -24,9 +24,6 @@
 #include "uffd.h"
 #include "wp_expect.h"
 
-/* See wp_zap.c: a false positive on the harness's own `child`. */
-#pragma GCC diagnostic ignored "-Wclobbered"
-
 #define ROW "COLLAPSE-KEEP-WP-TABLES"
 /* Pages of the registered mapping given a present PTE before the protect. */
 #define NR_PRESENT 16

@@ -28,9 +28,6 @@
 #include "uffd.h"
 #include "wp_expect.h"
 
-/* See wp_zap.c: a false positive on the harness's own `child`. */
-#pragma GCC diagnostic ignored "-Wclobbered"
-
 #define ROW "WP-FORK"
 #define NR_SHMEM_PAGES	8
 #define NR_HUGE_PAGES	3

@@ -21,9 +21,6 @@
 #include "uffd.h"
 #include "wp_expect.h"
 
-/* See wp_zap.c: a false positive on the harness's own `child`. */
-#pragma GCC diagnostic ignored "-Wclobbered"
-
 #define SPLIT_HUGE_PAGES "/sys/kernel/debug/split_huge_pages"
 
 FIXTURE(thp) {

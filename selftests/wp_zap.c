@@ -21,14 +21,6 @@
 #include "uffd.h"
 #include "wp_expect.h"
 
-/*
- * GCC's -Wclobbered flags the harness's own `child` in the wrappers of some
- * tests here; the generated code keeps it in the stack slot it reloads after
- * longjmp (checked in the x86_64 and arm64 assembly), so it is a false
- * positive of the harness, not of this file.
- */
-#pragma GCC diagnostic ignored "-Wclobbered"
-
 #define ROW "WP-MARKER-ZAP"
 #define NR_SHMEM_PAGES	16
 #define NR_HUGE_PAGES	4

@@ -6,25 +6,60 @@
 # TIMEOUT). POSIX sh, so that it runs under busybox in the guest and under bash on a host.
 #
 #   run-programs.sh DIR TIMEOUT_SECONDS PROG...
+#
+# Each program runs in a session of its own, its output goes to a file (never a pipe a
+# stray child could hold open), and when it ends or its time is up every process left in
+# its session is killed: the harness's test children call setpgrp(), so a process-group
+# kill would miss them.
 set -u
 dir=$1
 limit=$2
 shift 2
 
+# Kill every process whose session is $1 (field 6 of /proc/PID/stat).
+kill_session() {
+	for st in /proc/[0-9]*/stat; do
+		s=$(cat "$st" 2>/dev/null) || continue
+		s=${s##*) }
+		# shellcheck disable=SC2086
+		set -- $s
+		if [ "${4:-}" = "$sid" ]; then
+			p=${st%/stat}
+			kill -KILL "${p#/proc/}" 2>/dev/null
+		fi
+	done
+}
+
+# Kill the session once the program has run for $limit seconds; leave within a second of
+# its end otherwise.
+watchdog() {
+	i=0
+	while [ "$i" -lt "$limit" ]; do
+		sleep 1
+		kill -0 "$sid" 2>/dev/null || exit 0
+		i=$((i + 1))
+	done
+	kill_session
+}
+
 echo "TAP version 13"
 echo "1..$#"
 n=0
-rcfile=$(mktemp)
+out=$(mktemp)
 for prog in "$@"; do
 	n=$((n + 1))
 	echo "# selftests: uffdscope: $prog"
 	start=$(date +%s)
-	# The exit status leaves the pipeline through a file: plain sh has no pipefail.
-	{
-		timeout -s KILL "$limit" "$dir/$prog" 2>&1
-		echo $? >"$rcfile"
-	} | sed 's/^/# /'
-	rc=$(cat "$rcfile")
+	setsid "$dir/$prog" >"$out" 2>&1 </dev/null &
+	sid=$!
+	watchdog &
+	wd=$!
+	wait "$sid"
+	rc=$?
+	kill "$wd" 2>/dev/null
+	wait "$wd" 2>/dev/null
+	kill_session
+	sed 's/^/# /' "$out"
 	secs=$(($(date +%s) - start))
 	echo "# uffdscope-time: $prog ${secs}s"
 	if [ "$rc" = 0 ]; then
@@ -37,4 +72,4 @@ for prog in "$@"; do
 		echo "not ok $n selftests: uffdscope: $prog # exit=$rc"
 	fi
 done
-rm -f "$rcfile"
+rm -f "$out"
