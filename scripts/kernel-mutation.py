@@ -113,7 +113,34 @@ def table(path):
     return 0 if tested and detected == tested else 1
 
 
+def result(path, out):
+    """RECORDS.tsv as a result file of scripts/results.py: one case a row, passed when the
+    row's tests pass on the reference kernel and report it absent on the mutant."""
+    cases = []
+    with open(path) as f:
+        for line in f:
+            parts = line.rstrip("\n").split("\t")
+            if len(parts) != 9:
+                continue
+            row, mutant, ref, refcell, verd, tests, ev, bs, rs = parts
+            if verd == "no test":
+                status, reason = "skip", f"no test prints '# behaviour: {row}'"
+            elif verd == "detected" and refcell == "present":
+                status, reason = "pass", ""
+            else:
+                status, reason = "fail", f"{verd} on {mutant}, reference {ref}: {refcell}: {ev}"
+            cases.append({"program": "mutation", "name": row, "status": status, "reason": reason,
+                          "behaviours": [], "absent": [], "log": [ev] if status == "fail" else []})
+    res = {"id": "mutants", "release": "", "arch": "amd64", "cases": cases, "rows": {},
+           "issues": [] if cases else ["the mutation run recorded no row"]}
+    with open(out, "w") as f:
+        json.dump(res, f, indent=1)
+    return 0
+
+
 def main(argv):
+    if len(argv) == 4 and argv[1] == "result":
+        return result(argv[2], argv[3])
     if len(argv) >= 3 and argv[1] == "rows":
         return rows(argv[2:])
     if len(argv) >= 4 and argv[1] == "verdict":

@@ -95,4 +95,6 @@ for row in "${rows[@]}"; do
 	log "$row: $verdict ($tests)"
 done
 
+python3 "$top/scripts/kernel-mutation.py" result "$records" "$work/result.json"
+echo "@@RESULT $work/result.json"
 python3 "$top/scripts/kernel-mutation.py" table "$records"

@@ -44,6 +44,18 @@ run_one() {
 for k in $kernels; do
 	UFFDSCOPE_QUIET=1 run_one "$k" bash "$UFFDSCOPE_TOP/scripts/run-vm.sh" "$k"
 done
+# Kernels built here from linux-source-6.12 (amd64): the base build, the debug build
+# (KASAN, lockdep, DEBUG_VM ...: the module under the kernel's own checkers), and the
+# mutants, each with one catalog behaviour removed, to prove that the row's tests notice.
+if [ "${UFFDSCOPE_SKIP_BUILT:-0}" != 1 ]; then
+	for kind in base debug; do
+		# shellcheck disable=SC2016
+		UFFDSCOPE_QUIET=1 run_one "built-$kind" bash -c \
+			'k=$(bash "$1/scripts/build-kernel.sh" "$2") && exec bash "$1/scripts/run-vm.sh" "$k"' \
+			_ "$UFFDSCOPE_TOP" "$kind"
+	done
+	run_one mutants bash "$UFFDSCOPE_TOP/scripts/run-mutants.sh"
+fi
 UFFDSCOPE_QUIET=1 run_one lint bash "$UFFDSCOPE_TOP/scripts/lint.sh"
 UFFDSCOPE_QUIET=1 run_one runner bash "$UFFDSCOPE_TOP/scripts/test-runner.sh"
 if [ "${UFFDSCOPE_SKIP_HOST:-0}" != 1 ]; then
