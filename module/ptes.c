@@ -15,7 +15,6 @@
 #include <linux/mm.h>
 #include <linux/mutex.h>
 #include <linux/sched/mm.h>
-#include <linux/sched/signal.h>
 #include <linux/slab.h>
 
 #include "compat.h"
@@ -238,12 +237,16 @@ static int ptes_fill(struct ptes_file *pf)
 	return 0;
 }
 
+static int ptes_fill_ctx(void *ctx)
+{
+	return ptes_fill(ctx);
+}
+
 static ssize_t ptes_read(struct file *file, char __user *ubuf, size_t count,
 			 loff_t *ppos)
 {
 	struct ptes_file *pf = file->private_data;
 	ssize_t ret;
-	int err;
 
 	if (mutex_lock_interruptible(&pf->lock))
 		return -EINTR;
@@ -251,23 +254,8 @@ static ssize_t ptes_read(struct file *file, char __user *ubuf, size_t count,
 		ret = -EINVAL;	/* nothing asked yet */
 		goto out;
 	}
-	while (uffdscope_text_drained(&pf->text)) {
-		if (pf->finished) {
-			ret = 0;
-			goto out;
-		}
-		err = ptes_fill(pf);
-		if (err) {
-			ret = err;
-			goto out;
-		}
-		if (fatal_signal_pending(current)) {
-			ret = -EINTR;
-			goto out;
-		}
-		cond_resched();
-	}
-	ret = uffdscope_text_read(&pf->text, ubuf, count);
+	ret = uffdscope_answer_read(&pf->text, &pf->finished, ptes_fill_ctx, pf,
+				    ubuf, count);
 out:
 	mutex_unlock(&pf->lock);
 	return ret;

@@ -8,6 +8,7 @@
 #include <linux/mm.h>
 #include <linux/pid.h>
 #include <linux/sched.h>
+#include <linux/sched/signal.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/task.h>
 #include <linux/slab.h>
@@ -265,4 +266,23 @@ ssize_t uffdscope_text_read(struct uffdscope_text *t, char __user *ubuf,
 		return -EFAULT;
 	t->pos += n;
 	return n;
+}
+
+ssize_t uffdscope_answer_read(struct uffdscope_text *t, const bool *finished,
+			      int (*fill)(void *ctx), void *ctx,
+			      char __user *ubuf, size_t count)
+{
+	int err;
+
+	while (uffdscope_text_drained(t)) {
+		if (*finished)
+			return 0;
+		err = fill(ctx);
+		if (err)
+			return err;
+		if (fatal_signal_pending(current))
+			return -EINTR;
+		cond_resched();
+	}
+	return uffdscope_text_read(t, ubuf, count);
 }

@@ -84,4 +84,13 @@ static inline bool uffdscope_text_drained(struct uffdscope_text *t)
 ssize_t uffdscope_text_read(struct uffdscope_text *t, char __user *ubuf,
 			    size_t count);
 
+/*
+ * The read() of an answer file, called with the file's mutex held: refill @t
+ * with @fill(@ctx) while it is drained and *@finished is false, then copy out.
+ * @fill takes and drops the mm locks itself, so none is held while copying.
+ */
+ssize_t uffdscope_answer_read(struct uffdscope_text *t, const bool *finished,
+			      int (*fill)(void *ctx), void *ctx,
+			      char __user *ubuf, size_t count);
+
 #endif /* UFFDSCOPE_QUERY_H */

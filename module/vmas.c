@@ -15,7 +15,6 @@
 #include <linux/mutex.h>
 #include <linux/sched/coredump.h>
 #include <linux/sched/mm.h>
-#include <linux/sched/signal.h>
 #include <linux/slab.h>
 
 #include "compat.h"
@@ -109,12 +108,16 @@ static int vmas_fill(struct vmas_file *vf)
 	return 0;
 }
 
+static int vmas_fill_ctx(void *ctx)
+{
+	return vmas_fill(ctx);
+}
+
 static ssize_t vmas_read(struct file *file, char __user *ubuf, size_t count,
 			 loff_t *ppos)
 {
 	struct vmas_file *vf = file->private_data;
 	ssize_t ret;
-	int err;
 
 	if (mutex_lock_interruptible(&vf->lock))
 		return -EINTR;
@@ -122,23 +125,8 @@ static ssize_t vmas_read(struct file *file, char __user *ubuf, size_t count,
 		ret = -EINVAL;	/* nothing asked yet */
 		goto out;
 	}
-	while (uffdscope_text_drained(&vf->text)) {
-		if (vf->finished) {
-			ret = 0;
-			goto out;
-		}
-		err = vmas_fill(vf);
-		if (err) {
-			ret = err;
-			goto out;
-		}
-		if (fatal_signal_pending(current)) {
-			ret = -EINTR;
-			goto out;
-		}
-		cond_resched();
-	}
-	ret = uffdscope_text_read(&vf->text, ubuf, count);
+	ret = uffdscope_answer_read(&vf->text, &vf->finished, vmas_fill_ctx, vf,
+				    ubuf, count);
 out:
 	mutex_unlock(&vf->lock);
 	return ret;
