@@ -71,46 +71,17 @@ static int parse_ask(const struct uffdscope_question *question,
 		     const char __user *ubuf, size_t count,
 		     struct uffdscope_query *q, struct uffdscope_ask *ask)
 {
-	char text[UFFDSCOPE_QUERY_MAX + 1];
-	char *cursor = text, *tok, *val;
-	unsigned int seen = 0;
-	int err = 0;
+	int err = uffdscope_query_parse(ubuf, count,
+					UFFDSCOPE_KEY_PID | UFFDSCOPE_KEY_START,
+					question->extra_key, q);
 
-	if (count > UFFDSCOPE_QUERY_MAX)
-		return -E2BIG;
-	if (copy_from_user(text, ubuf, count))
-		return -EFAULT;
-	text[count] = '\0';
-	memset(q, 0, sizeof(*q));
-	memset(ask, 0, sizeof(*ask));
-	while (!err && (tok = strsep(&cursor, " \t\n")) != NULL) {
-		if (!*tok)
-			continue;
-		val = strchr(tok, '=');
-		if (!val || val == tok || !val[1])
-			return -EINVAL;
-		*val++ = '\0';
-		if (!strcmp(tok, "pid") && !(seen & UFFDSCOPE_KEY_PID)) {
-			seen |= UFFDSCOPE_KEY_PID;
-			err = kstrtoint(val, 0, &q->pid);
-			if (!err && q->pid <= 0)
-				err = -EINVAL;
-		} else if (!strcmp(tok, "start") && !(seen & UFFDSCOPE_KEY_START)) {
-			seen |= UFFDSCOPE_KEY_START;
-			err = kstrtoul(val, 0, &q->start);
-		} else if (question->extra_key && !strcmp(tok, question->extra_key) &&
-			   !ask->has_extra) {
-			ask->has_extra = true;
-			err = kstrtoul(val, 0, &ask->extra);
-		} else {
-			err = -EINVAL;
-		}
-	}
 	if (err)
 		return err;
-	if (seen != (UFFDSCOPE_KEY_PID | UFFDSCOPE_KEY_START))
+	if (!(q->seen & UFFDSCOPE_KEY_START))
 		return -EINVAL;
-	q->seen = seen;
+	memset(ask, 0, sizeof(*ask));
+	ask->has_extra = q->seen & UFFDSCOPE_KEY_EXTRA;
+	ask->extra = q->extra;
 	q->end = q->start + 1;	/* one address: check_range() wants a range */
 	return 0;
 }

@@ -281,7 +281,7 @@ static ssize_t ptes_write(struct file *file, const char __user *ubuf,
 	err = uffdscope_query_parse(ubuf, count,
 				    UFFDSCOPE_KEY_PID | UFFDSCOPE_KEY_START |
 				    UFFDSCOPE_KEY_END | UFFDSCOPE_KEY_LEN |
-				    UFFDSCOPE_KEY_MODE | UFFDSCOPE_KEY_NONE, &q);
+				    UFFDSCOPE_KEY_MODE | UFFDSCOPE_KEY_NONE, NULL, &q);
 	if (err)
 		return err;
 	mm = uffdscope_query_mm(&q);

@@ -70,7 +70,8 @@ static int parse_pair(char *key, char *val, unsigned int allowed,
 }
 
 int uffdscope_query_parse(const char __user *ubuf, size_t count,
-			  unsigned int allowed, struct uffdscope_query *q)
+			  unsigned int allowed, const char *extra_key,
+			  struct uffdscope_query *q)
 {
 	char text[UFFDSCOPE_QUERY_MAX + 1];
 	char *cursor = text, *tok, *val;
@@ -91,7 +92,14 @@ int uffdscope_query_parse(const char __user *ubuf, size_t count,
 		if (!val || val == tok || !val[1])
 			return -EINVAL;
 		*val++ = '\0';
-		err = parse_pair(tok, val, allowed, q);
+		if (extra_key && !strcmp(tok, extra_key)) {
+			if (q->seen & UFFDSCOPE_KEY_EXTRA)
+				return -EINVAL;
+			q->seen |= UFFDSCOPE_KEY_EXTRA;
+			err = kstrtoul(val, 0, &q->extra);
+		} else {
+			err = parse_pair(tok, val, allowed, q);
+		}
 		if (err)
 			return err;
 	}

@@ -19,6 +19,7 @@
 #define UFFDSCOPE_KEY_LEN	BIT(3)
 #define UFFDSCOPE_KEY_MODE	BIT(4)
 #define UFFDSCOPE_KEY_NONE	BIT(5)
+#define UFFDSCOPE_KEY_EXTRA	BIT(6)	/* the caller's own key, see below */
 
 struct uffdscope_query {
 	pid_t pid;
@@ -26,15 +27,19 @@ struct uffdscope_query {
 	unsigned long end;	/* 0 with no end= or len=: the target's TASK_SIZE */
 	bool entries;		/* mode=entries: one line per entry, no merging */
 	bool show_none;		/* none=1 (default): report none entries */
+	unsigned long extra;	/* the value of the caller's extra key */
 	unsigned int seen;	/* UFFDSCOPE_KEY_* given */
 };
 
 /*
  * Parse the query @ubuf/@count written by the user. -E2BIG if longer than
  * UFFDSCOPE_QUERY_MAX, -EINVAL if malformed or a key is not in @allowed.
+ * @extra_key (may be NULL) names one more numeric key a file accepts; its
+ * value lands in q->extra and UFFDSCOPE_KEY_EXTRA in q->seen.
  */
 int uffdscope_query_parse(const char __user *ubuf, size_t count,
-			  unsigned int allowed, struct uffdscope_query *q);
+			  unsigned int allowed, const char *extra_key,
+			  struct uffdscope_query *q);
 
 /*
  * Resolve the query's pid (in the caller's pid namespace) to its mm, and

@@ -144,7 +144,7 @@ static ssize_t vmas_write(struct file *file, const char __user *ubuf,
 		return -EPERM;
 	err = uffdscope_query_parse(ubuf, count,
 				    UFFDSCOPE_KEY_PID | UFFDSCOPE_KEY_START |
-				    UFFDSCOPE_KEY_END | UFFDSCOPE_KEY_LEN, &q);
+				    UFFDSCOPE_KEY_END | UFFDSCOPE_KEY_LEN, NULL, &q);
 	if (err)
 		return err;
 	mm = uffdscope_query_mm(&q);
