@@ -42,3 +42,22 @@ now() {
 elapsed() {
 	awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'
 }
+
+# The test programs to run: the names given (each must be a selftests/*.c), or every
+# selftests/*.c but the demo_*.c showcases of the main job. Fills the array "progs".
+select_programs() {
+	local p f
+	progs=()
+	if [ $# -gt 0 ]; then
+		for p in "$@"; do
+			[ -f "$UFFDSCOPE_TOP/selftests/$p.c" ] ||
+				die "unknown test program '$p': the programs are the names of selftests/*.c"
+			progs+=("$p")
+		done
+		return 0
+	fi
+	for f in "$UFFDSCOPE_TOP"/selftests/*.c; do
+		case $(basename "$f") in demo_*) continue ;; esac
+		progs+=("$(basename "$f" .c)")
+	done
+}

@@ -19,19 +19,7 @@ karch=$arch
 release=$(uname -r)
 id=host-$release
 
-if [ $# -gt 0 ]; then
-	progs=("$@")
-else
-	progs=()
-	for f in "$UFFDSCOPE_TOP"/selftests/*.c; do
-		# demo_*.c are the main job's showcases, not tests.
-		case $(basename "$f") in demo_*) continue ;; esac
-		progs+=("$(basename "$f" .c)")
-	done
-fi
-for p in "${progs[@]}"; do
-	[ -f "$UFFDSCOPE_TOP/selftests/$p.c" ] || die "unknown test program '$p': the programs are the names of selftests/*.c"
-done
+select_programs "$@"
 
 # Every run has its own folder (runs of the same kernel may overlap); "latest" points at the newest.
 results=$UFFDSCOPE_CACHE/results/$id/$(date +%Y%m%d-%H%M%S)-$$

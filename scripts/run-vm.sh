@@ -32,20 +32,7 @@ cross=$(arch_cross "$arch")
 command -v "${cross}gcc" >/dev/null ||
 	die "compiler ${cross}gcc for $arch is missing: run scripts/install-deps.sh (package gcc-aarch64-linux-gnu for arm64)"
 
-if [ $# -gt 0 ]; then
-	progs=("$@")
-	for p in "${progs[@]}"; do
-		[ -f "$UFFDSCOPE_TOP/selftests/$p.c" ] ||
-			die "unknown test program '$p': the programs are the names of selftests/*.c"
-	done
-else
-	progs=()
-	for f in "$UFFDSCOPE_TOP"/selftests/*.c; do
-		# demo_*.c are the main job's showcases, not tests.
-		case $(basename "$f") in demo_*) continue ;; esac
-		progs+=("$(basename "$f" .c)")
-	done
-fi
+select_programs "$@"
 
 build=$UFFDSCOPE_BUILD/$release
 # Every run has its own folder (runs of the same kernel may overlap); "latest" points at the newest.
