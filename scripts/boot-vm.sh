@@ -6,12 +6,22 @@
 # short probe boot shows that it works here.
 #
 #   scripts/boot-vm.sh KERNEL_DIR INITRD LOG TIME_LIMIT_SECONDS
+#
+# UFFDSCOPE_CPU picks another CPU model than QEMU's "max" (which has every feature):
+#   nolpa2   arm64 without FEAT_LPA2 (as Apple M1/M2): a 16 KiB-page kernel built for 52-bit VAs
+#            then runs with 47-bit VAs and folds a page-table level at boot
 # Exit: QEMU's status, or 124 when the time limit killed it.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 kernel=$1 initrd=$2 logf=$3 limit=$4
 arch=$(cat "$kernel/arch")
+cpu_opts=""
+case ${UFFDSCOPE_CPU:-}:$arch in
+:*) ;;
+nolpa2:arm64) cpu_opts=",lpa2=off" ;;
+*) die "unknown CPU model '${UFFDSCOPE_CPU}' for $arch: the models are nolpa2 (arm64)" ;;
+esac
 
 qemu_cmd() {
 	local accel=$1
@@ -24,7 +34,7 @@ qemu_cmd() {
 	arm64)
 		command -v qemu-system-aarch64 >/dev/null || die "qemu-system-aarch64 missing: run scripts/install-deps.sh"
 		# pauth-impdef: the architected pointer-auth algorithm is very slow under TCG.
-		echo qemu-system-aarch64 -M virt -accel "$accel" -cpu max,pauth-impdef=on -m 2G -smp 2 \
+		echo qemu-system-aarch64 -M virt -accel "$accel" -cpu max,pauth-impdef=on$cpu_opts -m 2G -smp 2 \
 			-append "'console=ttyAMA0 panic=-1 loglevel=4'"
 		;;
 	esac

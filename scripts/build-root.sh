@@ -21,7 +21,12 @@ case $major in
 *) die "no build root known for gcc-$major: add the Debian suite that ships gcc-$major to scripts/build-root.sh" ;;
 esac
 
-dest=$UFFDSCOPE_CACHE/buildroots/gcc-$major
+# What the root holds: the compilers, Kbuild's host needs, and the lint tools (sparse; pahole
+# for module BTF). The folder is keyed by this list, so a change makes a new root.
+pkgs=gcc-$major,gcc-$major-aarch64-linux-gnu,make,libc6-dev,libelf-dev,bc,flex,bison,kmod,libssl-dev
+pkgs=$pkgs,rsync,sparse,dwarves
+key=$(echo "$suite $pkgs" | sha256sum | cut -c1-8)
+dest=$UFFDSCOPE_CACHE/buildroots/gcc-$major-$key
 if [ -f "$dest/.complete" ]; then
 	echo "$dest"
 	exit 0
@@ -40,10 +45,9 @@ fi
 log "making the gcc-$major build root from Debian $suite (about 2 minutes, once)"
 t=$(now)
 rm -rf "$dest.tmp"
-pkgs=gcc-$major,gcc-$major-aarch64-linux-gnu,make,libc6-dev,libelf-dev,bc,flex,bison,kmod,libssl-dev,rsync
 debootstrap --variant=minbase --include="$pkgs" "$suite" "$dest.tmp" http://deb.debian.org/debian \
-	>"$UFFDSCOPE_CACHE/buildroots/gcc-$major.log" 2>&1 ||
-	die "debootstrap of Debian $suite failed: see $UFFDSCOPE_CACHE/buildroots/gcc-$major.log (is the Debian mirror reachable?)"
+	>"$dest.log" 2>&1 ||
+	die "debootstrap of Debian $suite failed: see $dest.log (is the Debian mirror reachable?)"
 # Kbuild calls plain "gcc" for host tools and "${CROSS_COMPILE}gcc" for the kernel side.
 ln -sf "gcc-$major" "$dest.tmp/usr/bin/gcc"
 ln -sf "aarch64-linux-gnu-gcc-$major" "$dest.tmp/usr/bin/aarch64-linux-gnu-gcc"

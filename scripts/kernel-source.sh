@@ -18,12 +18,22 @@ fi
 pkg=linux-source-$series
 debs=$UFFDSCOPE_CACHE/debs
 mkdir -p "$debs"
-ver=$(apt-cache policy "$pkg" 2>/dev/null | sed -n 's/^ *Candidate: //p')
-[ -n "$ver" ] && [ "$ver" != "(none)" ] || die "package '$pkg' is not on the mirror: run 'apt-get update'"
+# bookworm's own sources (6.1, 6.12) first, then the newer suites (7.x; see lib.sh).
+candidate() {
+	"$@" policy "$pkg" 2>/dev/null | sed -n 's/^ *Candidate: \([^(].*\)/\1/p'
+}
+view=()
+ver=$(candidate apt-cache)
+if [ -z "$ver" ]; then
+	newer_apt_update
+	view=(newer_apt)
+	ver=$(candidate newer_apt apt-cache)
+fi
+[ -n "$ver" ] || die "package '$pkg' is in neither bookworm nor $UFFDSCOPE_SUITES: check the series, or run 'apt-get update'"
 deb=$(ls "$debs/${pkg}_${ver//:/%3a}_"*.deb 2>/dev/null | head -n 1 || true)
 if [ -z "$deb" ]; then
 	log "downloading $pkg $ver"
-	(cd "$debs" && apt-get download -q -o APT::Sandbox::User=root "$pkg=$ver" >&2) ||
+	(cd "$debs" && "${view[@]}" apt-get download -q -o APT::Sandbox::User=root "$pkg=$ver" >&2) ||
 		die "download of '$pkg' failed: is the Debian mirror reachable?"
 	deb=$(ls "$debs/${pkg}_${ver//:/%3a}_"*.deb | head -n 1)
 fi

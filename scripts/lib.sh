@@ -17,6 +17,12 @@ log() {
 	printf 'uffdscope: %s\n' "$*" >&2
 }
 
+# The kernels `make check` boots when UFFDSCOPE_KERNELS does not say otherwise: Debian's 6.1,
+# 6.12 and newest series for amd64 and arm64, the newest arm64 16 KiB-page kernel on a CPU with
+# LPA2 and on one without (a page-table level then folds at boot), and a PREEMPT_RT kernel.
+UFFDSCOPE_DEFAULT_KERNELS="6.12-amd64 6.1-amd64 latest-amd64 6.12-arm64 6.1-arm64 latest-arm64
+latest-arm64-16k latest-arm64-16k:nolpa2 latest-rt-amd64"
+
 # Debian arch name -> kernel ARCH, cross prefix, QEMU binary.
 arch_kernel() {
 	case $1 in
@@ -60,4 +66,46 @@ select_programs() {
 		case $(basename "$f") in demo_*) continue ;; esac
 		progs+=("$(basename "$f" .c)")
 	done
+}
+
+# Debian suites newer than this machine's own (bookworm), read through a private apt
+# configuration in the cache so that the machine's apt sources stay as they are. Their lists are
+# fetched once a day. UFFDSCOPE_SUITES overrides which suites are read.
+UFFDSCOPE_SUITES=${UFFDSCOPE_SUITES:-trixie trixie-backports sid}
+newer_apt_dir=$UFFDSCOPE_CACHE/apt
+
+newer_apt_opts() {
+	printf '%s\n' -o "Dir::Etc::sourcelist=$newer_apt_dir/sources.list" \
+		-o Dir::Etc::sourceparts=- -o "Dir::State::Lists=$newer_apt_dir/lists" \
+		-o "Dir::Cache=$newer_apt_dir/cache" -o Dir::State::status=/dev/null \
+		-o APT::Architectures::=amd64 -o APT::Architectures::=arm64
+}
+
+# apt-cache / apt-get against the newer suites: `newer_apt apt-cache policy PKG`.
+newer_apt() {
+	local tool=$1 opts
+	shift
+	mapfile -t opts < <(newer_apt_opts)
+	"$tool" "${opts[@]}" "$@"
+}
+
+# Make the newer suites' lists current (at most a day old); quiet when they are.
+newer_apt_update() {
+	local s want stamp=$newer_apt_dir/lists/.updated
+	want=$(for s in $UFFDSCOPE_SUITES; do
+		echo "deb [arch=amd64,arm64] http://deb.debian.org/debian $s main"
+	done)
+	mkdir -p "$newer_apt_dir/lists/partial" "$newer_apt_dir/cache/archives/partial" "$UFFDSCOPE_CACHE/locks"
+	(
+		flock 8
+		if [ "$(cat "$newer_apt_dir/sources.list" 2>/dev/null)" = "$want" ] &&
+			[ -n "$(find "$stamp" -mmin -1440 2>/dev/null)" ]; then
+			exit 0
+		fi
+		echo "$want" >"$newer_apt_dir/sources.list"
+		log "reading the package lists of Debian $UFFDSCOPE_SUITES (private apt configuration in $newer_apt_dir)"
+		newer_apt apt-get -q -o APT::Sandbox::User=root update >"$newer_apt_dir/update.log" 2>&1 ||
+			die "apt-get update of Debian $UFFDSCOPE_SUITES failed: see $newer_apt_dir/update.log (is the Debian mirror reachable?)"
+		touch "$stamp"
+	) 8>"$UFFDSCOPE_CACHE/locks/newer-apt" || exit 1
 }

@@ -4,7 +4,7 @@
 # whole suite in every kernel of the matrix and natively on the host, and print one table of
 # kernel by behaviour ending in "N passed, N failed, N skipped". Exits 1 if anything failed.
 #
-# Environment: UFFDSCOPE_KERNELS (default: the current Debian 6.12 and 6.1, amd64 and arm64),
+# Environment: UFFDSCOPE_KERNELS (default: UFFDSCOPE_DEFAULT_KERNELS in scripts/lib.sh),
 # UFFDSCOPE_SKIP_HOST=1, UFFDSCOPE_SKIP_BUILT=1 (no kernels built from source), and those of
 # scripts/run-vm.sh.
 set -uo pipefail
@@ -13,7 +13,7 @@ set -uo pipefail
 t_all=$(now)
 bash "$UFFDSCOPE_TOP/scripts/install-deps.sh" || exit 1
 
-kernels=${UFFDSCOPE_KERNELS:-6.12-amd64 6.1-amd64 6.12-arm64 6.1-arm64}
+kernels=${UFFDSCOPE_KERNELS:-$UFFDSCOPE_DEFAULT_KERNELS}
 run=$UFFDSCOPE_CACHE/runs/$(date +%Y%m%d-%H%M%S)-$$
 mkdir -p "$run"
 results=()

@@ -7,8 +7,9 @@
 #
 #   scripts/run-vm.sh KERNEL [PROG ...]
 #
-# KERNEL: a Debian kernel (6.12-amd64, 6.1-arm64, 6.1.0-56-amd64 ...) or the folder of a kernel
-# built here (scripts/build-kernel.sh). PROG: selftest programs (default: all of selftests/*.c).
+# KERNEL: a Debian kernel (6.12-amd64, latest-arm64-16k, 6.1.0-56-amd64 ...: see
+# scripts/fetch-kernel.sh) or the folder of a kernel built here (scripts/build-kernel.sh),
+# optionally followed by ":CPU" to boot it on another CPU model (scripts/boot-vm.sh). PROG: selftest programs (default: all of selftests/*.c).
 # Environment: UFFDSCOPE_TEST_TIMEOUT (seconds per program, default 300),
 # UFFDSCOPE_NO_MODULE=1 (boot without uffdscope.ko), UFFDSCOPE_QUIET=1 (no TAP echo),
 # UFFDSCOPE_VM_LIMIT (seconds for the whole VM; default from the programs' limits).
@@ -18,6 +19,15 @@ set -euo pipefail
 [ $# -ge 1 ] || die "usage: scripts/run-vm.sh KERNEL [PROG ...] (KERNEL e.g. 6.12-amd64)"
 spec=$1
 shift
+# KERNEL:CPU boots KERNEL on another CPU model (scripts/boot-vm.sh, e.g. arm64 ":nolpa2").
+cpu=""
+case $spec in
+*:*) cpu=${spec##*:} spec=${spec%:*} ;;
+esac
+case $cpu in
+"" | nolpa2) ;;
+*) die "unknown CPU model '$cpu' in '$spec:$cpu': the models are nolpa2 (arm64 without LPA2)" ;;
+esac
 if [ -d "$spec" ]; then
 	kernel=$(cd "$spec" && pwd)
 	[ -f "$kernel/.complete" ] || die "'$spec' is not a complete kernel folder (no .complete)"
@@ -27,7 +37,7 @@ fi
 release=$(cat "$kernel/release")
 arch=$(cat "$kernel/arch")
 karch=$(arch_kernel "$arch")
-id=${UFFDSCOPE_KERNEL_ID:-$release}
+id=${UFFDSCOPE_KERNEL_ID:-$release${cpu:+-$cpu}}
 cross=$(arch_cross "$arch")
 command -v "${cross}gcc" >/dev/null ||
 	die "compiler ${cross}gcc for $arch is missing: run scripts/install-deps.sh (package gcc-aarch64-linux-gnu for arm64)"
@@ -50,9 +60,9 @@ if [ "${UFFDSCOPE_NO_MODULE:-0}" != 1 ]; then
 		flock 9
 		rsync -a --delete --exclude .git --exclude 'selftests/out' \
 			"$UFFDSCOPE_TOP/Kbuild" "$UFFDSCOPE_TOP/Makefile" "$UFFDSCOPE_TOP/module" "$build/src/"
-		make -s -C "$build/src" module KDIR="$kernel/kdir" ARCH="$karch" \
-			CROSS_COMPILE="$cross" >"$build/module-build.log" 2>&1 ||
-			{ cat "$build/module-build.log" >&2; die "uffdscope.ko does not build for $release: see the compiler output above"; }
+		bash "$UFFDSCOPE_TOP/scripts/kbuild.sh" "$kernel" "$build/src" -s W=1 KCFLAGS=-Werror \
+			modules >"$build/module-build.log" 2>&1 ||
+			{ cat "$build/module-build.log" >&2; die "uffdscope.ko does not build for $release: see the compiler output above; kernel differences belong in module/compat.h"; }
 		# A snapshot for this run: the next run may rebuild it once the lock is gone.
 		cp "$build/src/uffdscope.ko" "$results/uffdscope.ko"
 	) 9>"$UFFDSCOPE_CACHE/locks/module-$release" || exit 1
@@ -81,7 +91,7 @@ limit_vm=${UFFDSCOPE_VM_LIMIT:-$limit_vm}
 log "booting $release ($arch) for: ${progs[*]}"
 t1=$(now)
 vm_rc=0
-bash "$UFFDSCOPE_TOP/scripts/boot-vm.sh" "$kernel" "$initrd" "$results/console.log" "$limit_vm" || vm_rc=$?
+UFFDSCOPE_CPU=$cpu bash "$UFFDSCOPE_TOP/scripts/boot-vm.sh" "$kernel" "$initrd" "$results/console.log" "$limit_vm" || vm_rc=$?
 vm_s=$(elapsed "$t1")
 # The console and the result stay; the bulky inputs of the boot do not.
 rm -rf "$initrd" "$results/tests" "$results/uffdscope.ko"

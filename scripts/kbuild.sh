@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Run Kbuild for an out-of-tree module against one kernel of the cache, with the compiler that
+# built that kernel: this machine's gcc when its major version matches, else the build root of
+# that version (scripts/build-root.sh), entered with chroot in a private mount namespace where
+# the cache is bind-mounted at its own path.
+#
+#   scripts/kbuild.sh KERNEL_DIR MODULE_SRC_DIR [make arguments ...]
+#
+# KERNEL_DIR is a folder of scripts/fetch-kernel.sh or scripts/build-kernel.sh; MODULE_SRC_DIR
+# must lie inside the cache ($UFFDSCOPE_CACHE) when a build root is used. The make arguments
+# follow `make -C KDIR M=SRC ARCH=... CROSS_COMPILE=...` (e.g. W=1 modules, or C=2 modules).
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+[ $# -ge 2 ] || die "usage: scripts/kbuild.sh KERNEL_DIR MODULE_SRC_DIR [make args ...]"
+kernel=$1 src=$2
+shift 2
+arch=$(cat "$kernel/arch")
+karch=$(arch_kernel "$arch")
+cross=$(arch_cross "$arch")
+release=$(cat "$kernel/release")
+# Kernels fetched before the folder recorded its compiler were all built by bookworm's gcc-12.
+cc=$(cat "$kernel/cc" 2>/dev/null || echo 12)
+kdir=$(readlink -f "$kernel/kdir")
+
+host_cc_major() {
+	"${cross}gcc" -dumpversion 2>/dev/null | cut -d. -f1
+}
+
+if [ "$(host_cc_major)" = "$cc" ]; then
+	exec make -C "$kdir" M="$src" ARCH="$karch" CROSS_COMPILE="$cross" "$@"
+fi
+
+root=$(bash "$UFFDSCOPE_TOP/scripts/build-root.sh" "$cc") ||
+	die "kernel $release was built with gcc-$cc, which this machine lacks, and no gcc-$cc build root could be made (see above)"
+case $(readlink -f "$src") in
+"$(readlink -f "$UFFDSCOPE_CACHE")"/*) ;;
+*) die "building for $release needs the gcc-$cc build root, which sees only $UFFDSCOPE_CACHE: put the module sources there (got $src)" ;;
+esac
+cache=$(readlink -f "$UFFDSCOPE_CACHE")
+# A private mount namespace: the bind mount vanishes with the build, whatever happens.
+exec unshare -m sh -c '
+	set -e
+	mkdir -p "$1$2"
+	mount --bind "$2" "$1$2"
+	mount -t proc proc "$1/proc"
+	root=$1
+	shift 2
+	exec chroot "$root" env PATH=/usr/sbin:/usr/bin:/sbin:/bin "$@"
+' _ "$root" "$cache" make -C "$kdir" M="$src" ARCH="$karch" CROSS_COMPILE="$cross" "$@"
