@@ -1,0 +1,226 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * uffdscope report: for each row of the behaviour catalog, whether the
+ * running kernel has it (present), lacks it (absent, with the evidence), or
+ * cannot show it (unsupported, with the reason), found by running the
+ * suite's own test programs as probes (probes.h), plus the kernel's facts.
+ * A row's verdict follows the same rules as the suite's table
+ * (scripts/results.py), so the two always agree.
+ */
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "catalog.h"
+#include "facts.h"
+#include "json.h"
+#include "probes.h"
+#include "uffdscope.h"
+
+struct row_verdict {
+	const char *status;	/* present, absent, unsupported, fail, unknown */
+	char why[256];
+	int ncases;
+};
+
+static const char *const prog_status_names[] = {
+	[PROG_PASS] = "pass", [PROG_FAIL] = "fail", [PROG_SKIP] = "skip",
+	[PROG_TIMEOUT] = "timeout", [PROG_NOT_RUN] = "not run",
+};
+
+/* Install layout: bin/uffdscope, libexec/uffdscope/, share/uffdscope/. */
+static const char *beside_exe(const char *rel, char *buf, int size)
+{
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+	if (n <= 0)
+		return rel;
+	exe[n] = '\0';
+	snprintf(buf, size, "%s/../%s", dirname(exe), rel);
+	return buf;
+}
+
+static bool names_row(const struct probe_case *c, const char *id)
+{
+	int i;
+
+	for (i = 0; i < c->nrows; i++)
+		if (!strcmp(c->rows[i], id))
+			return true;
+	return false;
+}
+
+static void judge(const struct probes *p, const char *id, struct row_verdict *v)
+{
+	const struct probe_case *absent = NULL, *failed = NULL, *skipped = NULL;
+	bool passed = false, cut = false;
+	int i, k;
+
+	memset(v, 0, sizeof(*v));
+	for (i = 0; i < p->ncases; i++) {
+		const struct probe_case *c = &p->cases[i];
+
+		if (!names_row(c, id))
+			continue;
+		v->ncases++;
+		/* A test the budget cut short has said nothing yet. */
+		if (c->status == CASE_CRASH && p->progs[c->prog].status == PROG_TIMEOUT)
+			cut = true;
+		else if (c->status == CASE_ABSENT && !absent)
+			absent = c;
+		else if ((c->status == CASE_FAIL || c->status == CASE_CRASH) && !failed)
+			failed = c;
+		else if (c->status == CASE_SKIP && !skipped)
+			skipped = c;
+		else if (c->status == CASE_PASS)
+			passed = true;
+	}
+	if (absent || failed) {
+		const struct probe_case *c = absent ?: failed;
+
+		v->status = absent ? "absent" : "fail";
+		snprintf(v->why, sizeof(v->why), "%s:%s %s", p->progs[c->prog].name, c->name,
+			 c->status == CASE_CRASH ? "died" : "failed");
+		for (k = 0; absent && k < c->nabsent; k++)
+			if (!strcmp(c->absent[k], id) || k == c->nabsent - 1) {
+				snprintf(v->why, sizeof(v->why), "%s", c->evidence[k]);
+				break;
+			}
+	} else if (passed) {
+		v->status = "present";
+	} else if (skipped) {
+		v->status = "unsupported";
+		snprintf(v->why, sizeof(v->why), "%s", skipped->reason);
+	} else {
+		v->status = "unknown";
+		if (cut) {
+			snprintf(v->why, sizeof(v->why),
+				 "its test did not finish within the time budget (--budget)");
+			return;
+		}
+		for (i = 0; i < p->nprogs; i++)
+			if (p->progs[i].status == PROG_NOT_RUN || p->progs[i].status == PROG_TIMEOUT)
+				break;
+		snprintf(v->why, sizeof(v->why), "%s", i < p->nprogs ?
+			 "not probed: the time budget ran out first (--budget)" :
+			 "no probe program names this row");
+	}
+}
+
+static void print_programs(const struct probes *p, unsigned int budget)
+{
+	int i, run = 0;
+	double secs = 0;
+
+	for (i = 0; i < p->nprogs; i++) {
+		if (p->progs[i].status != PROG_NOT_RUN)
+			run++;
+		secs += p->progs[i].seconds;
+	}
+	printf("\nprobes: %d of %d programs run in %.1f s (budget %u s)\n", run, p->nprogs,
+	       secs, budget);
+	for (i = 0; i < p->nprogs; i++) {
+		const struct probe_prog *pr = &p->progs[i];
+
+		printf("  %-32s %-8s %5.1f s%s%s\n", pr->name, prog_status_names[pr->status],
+		       pr->seconds, pr->restored[0] ? "  restored: " : "", pr->restored);
+	}
+}
+
+static void json_programs(struct json *j, const struct probes *p)
+{
+	int i;
+
+	json_arr(j, "programs");
+	for (i = 0; i < p->nprogs; i++) {
+		const struct probe_prog *pr = &p->progs[i];
+		char secs[16];
+
+		snprintf(secs, sizeof(secs), "%.1f", pr->seconds);
+		json_obj(j, NULL);
+		json_str(j, "name", pr->name);
+		json_str(j, "status", prog_status_names[pr->status]);
+		if (pr->status != PROG_NOT_RUN && pr->status != PROG_TIMEOUT)
+			json_int(j, "exit", pr->exit);
+		json_str(j, "seconds", secs);
+		if (pr->restored[0])
+			json_str(j, "restored", pr->restored);
+		json_close(j);
+	}
+	json_close(j);
+}
+
+int cmd_report(int argc, char **argv)
+{
+	char tests_buf[PATH_MAX], cat_buf[PATH_MAX];
+	const char *tests = opt.tests_dir ?: beside_exe("libexec/uffdscope", tests_buf,
+							 sizeof(tests_buf));
+	const char *cat = opt.catalog ?: beside_exe("share/uffdscope/behaviours.tsv",
+						     cat_buf, sizeof(cat_buf));
+	struct row_verdict v;
+	struct catalog c;
+	struct probes p;
+	struct facts f;
+	struct json j;
+	int err, i, rc = EXIT_OK;
+
+	if (argc)
+		return fail(EXIT_USAGE, "usage: uffdscope report [--budget S] [--tests DIR] [--catalog FILE]");
+	err = catalog_load(cat, &c);
+	if (err)
+		return fail(EXIT_ERROR, "cannot read the catalog %s: %s (--catalog FILE)", cat,
+			    strerror(-err));
+	facts_gather(&f);
+	if (!opt.json) {
+		printf("uffdscope report: Linux %s %s\n\n", f.val[0], f.val[1]);
+		facts_print(&f);
+		fflush(stdout);
+	}
+	err = probes_run(tests, opt.budget, &p);
+	if (err) {
+		catalog_free(&c);
+		return fail(EXIT_ERROR, "cannot list the probe programs in %s: %s (--tests DIR)",
+			    tests, strerror(-err));
+	}
+	if (opt.json) {
+		json_begin(&j, stdout);
+		json_head(&j, "report");
+		facts_json(&j, &f);
+		json_int(&j, "budget_seconds", opt.budget);
+		json_arr(&j, "rows");
+	} else {
+		printf("\n%-26s %-12s %s\n", "BEHAVIOUR", "RESULT", "EVIDENCE OR REASON");
+	}
+	for (i = 0; i < c.n; i++) {
+		judge(&p, c.rows[i].id, &v);
+		if (!strcmp(v.status, "fail"))
+			rc = EXIT_ERROR;
+		else if (!strcmp(v.status, "absent") && rc == EXIT_OK)
+			rc = EXIT_ABSENT;
+		if (opt.json) {
+			json_obj(&j, NULL);
+			json_str(&j, "id", c.rows[i].id);
+			json_str(&j, "since", c.rows[i].since);
+			json_str(&j, "status", v.status);
+			json_str(&j, "why", v.why);
+			json_int(&j, "tests", v.ncases);
+			json_close(&j);
+		} else {
+			printf("%-26s %-12s %s\n", c.rows[i].id, v.status, v.why);
+		}
+	}
+	if (opt.json) {
+		json_close(&j);
+		json_programs(&j, &p);
+		json_end(&j);
+	} else {
+		print_programs(&p, opt.budget);
+	}
+	probes_free(&p);
+	catalog_free(&c);
+	return rc;
+}
