@@ -4,12 +4,27 @@
 # The selftests take kselftest_harness.h from it, lint takes checkpatch.pl, and the kernels
 # built here (mutants, debug) are built from it. None of it is ever committed.
 #
-#   scripts/kernel-source.sh [SERIES]      (default 6.12)
+#   scripts/kernel-source.sh [SERIES]      (6.1, 6.12, 7.3 ..., or latest; default 6.12)
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 series=${1:-6.12}
+# "latest": the newest linux-source-X.Y that bookworm or the newer suites offer.
+if [ "$series" = latest ]; then
+	newer_apt_update
+	series=$({ apt-cache pkgnames linux-source-; newer_apt apt-cache pkgnames linux-source-; } 2>/dev/null |
+		sed -n 's/^linux-source-\([0-9]*\.[0-9]*\)$/\1/p' | sort -V | tail -n 1)
+	[ -n "$series" ] || die "no linux-source-X.Y package in bookworm or $UFFDSCOPE_SUITES: run 'apt-get update'"
+fi
 dest=$UFFDSCOPE_CACHE/src/linux-source-$series
+if [ -f "$dest/.complete" ]; then
+	echo "$dest"
+	exit 0
+fi
+# One unpacker at a time; a second caller waits and then finds the tree.
+mkdir -p "$UFFDSCOPE_CACHE/locks"
+exec 9>"$UFFDSCOPE_CACHE/locks/source-$series"
+flock 9
 if [ -f "$dest/.complete" ]; then
 	echo "$dest"
 	exit 0
