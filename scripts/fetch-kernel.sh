@@ -102,6 +102,15 @@ if [ -f "$dest/.complete" ]; then
 	echo "$dest"
 	exit 0
 fi
+# One fetcher per kernel (make check prefetches while the VMs run); a second caller waits and
+# then finds it complete.
+mkdir -p "$UFFDSCOPE_CACHE/locks"
+exec 9>"$UFFDSCOPE_CACHE/locks/kernel-$abi"
+flock 9
+if [ -f "$dest/.complete" ]; then
+	echo "$dest"
+	exit 0
+fi
 
 headers=linux-headers-$abi$aptarch
 view=$(view_of "$headers")
@@ -117,17 +126,21 @@ mkdir -p "$debs"
 # Download one package (its candidate version in the kernel's apt view) unless the cache has it;
 # print its path.
 fetch_deb() {
-	local pkg=$1 name=${1%%:*} ver f
+	local pkg=$1 name=${1%%:*} ver
 	ver=$(in_view apt-cache policy "$pkg" 2>/dev/null | sed -n 's/^ *Candidate: //p')
 	[ -n "$ver" ] && [ "$ver" != "(none)" ] ||
 		die "package '$pkg' is not on the mirror: check that kernel '$abi' exists (apt-cache policy $pkg)"
-	f=$(ls "$debs/${name}_${ver//:/%3a}_"*.deb 2>/dev/null | head -n 1 || true)
-	if [ -z "$f" ]; then
-		(cd "$debs" && in_view apt-get download -q -o APT::Sandbox::User=root "$pkg=$ver" >&2) ||
-			die "download of '$pkg' failed: is the Debian mirror reachable?"
-		f=$(ls "$debs/${name}_${ver//:/%3a}_"*.deb | head -n 1)
-	fi
-	echo "$f"
+	# Kernels share packages (-common, kbuild): one download into the folder at a time.
+	(
+		flock 8
+		f=$(ls "$debs/${name}_${ver//:/%3a}_"*.deb 2>/dev/null | head -n 1 || true)
+		if [ -z "$f" ]; then
+			(cd "$debs" && in_view apt-get download -q -o APT::Sandbox::User=root "$pkg=$ver" >&2) ||
+				die "download of '$pkg' failed: is the Debian mirror reachable?"
+			f=$(ls "$debs/${name}_${ver//:/%3a}_"*.deb | head -n 1)
+		fi
+		echo "$f"
+	) 8>"$UFFDSCOPE_CACHE/locks/debs"
 }
 
 # The first dependency of a package whose name matches a pattern.
@@ -155,7 +168,8 @@ rm -rf "$tmp"
 mkdir -p "$tmp/root"
 log "fetching kernel $abi (Debian $([ "$view" = system ] && echo bookworm || echo "$UFFDSCOPE_SUITES"))"
 for pkg in "${images[@]}" "$headers" "$common" "$kbuild"; do
-	dpkg-deb -x "$(fetch_deb "$pkg")" "$tmp/root"
+	deb=$(fetch_deb "$pkg") || exit 1
+	dpkg-deb -x "$deb" "$tmp/root"
 done
 
 mods=lib/modules

@@ -15,12 +15,24 @@ A failed test whose `# absent: ROW:` lines all name rows that scripts/expected-a
 expects absent on that kernel is a known kernel difference: it counts as passed and shows
 as "absent". An expected-absent row that no test found absent is a failure (the kernel or
 the expectation changed), and so is an absence nobody expected.
+
+What tests print besides KTAP:
+  # behaviour: ROW          this test observes the kernel's behaviour ROW (decides the row)
+  # absent: ROW: EVIDENCE   ... and the kernel lacks it
+  # verdict: ROW            this test checks the module's prediction about ROW: it never
+                            decides the row, its failures are the module's
+  # value: ROW TEXT         what the kernel measured for ROW (e.g. "missing=16"), shown
+The rows and their order come from catalog/behaviours.tsv; a row a test names that the
+catalog lacks is a failure of the run.
 """
 import argparse
 import fnmatch
 import json
+import os
 import re
 import sys
+
+CATALOG = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "catalog", "behaviours.tsv")
 
 # What in a kernel log means the run is not clean, whatever the tests said.
 LOG_PROBLEMS = [
@@ -65,6 +77,22 @@ def load_expected(path):
     return out
 
 
+def load_catalog(path):
+    """Catalog rows in order: {id: {"since", "upstream", "summary"}}."""
+    rows = {}
+    with open(path) as f:
+        for line in f:
+            if line.startswith("#") or not line.strip():
+                continue
+            parts = line.rstrip("\n").split("\t")
+            if parts[0] == "id":
+                continue
+            if len(parts) != 4:
+                sys.exit(f"{path}: a row needs 4 tab-separated columns: {line!r}")
+            rows[parts[0]] = {"since": parts[1], "upstream": parts[2], "summary": parts[3]}
+    return rows
+
+
 def expected_rows(expected, kernel_id):
     return {row: why for glob, row, why in expected if fnmatch.fnmatch(kernel_id, glob)}
 
@@ -74,11 +102,13 @@ class Case:
         self.prog, self.name = prog, name
         self.status, self.reason = "crash", ""
         self.behaviours, self.absent, self.log = [], [], []
+        self.verdicts, self.values = [], []
 
     def json(self):
         return {"program": self.prog, "name": self.name, "status": self.status,
                 "reason": self.reason, "behaviours": self.behaviours,
-                "absent": self.absent, "log": self.log[-40:]}
+                "absent": self.absent, "verdicts": self.verdicts, "values": self.values,
+                "log": self.log[-40:]}
 
 
 RESULT = re.compile(r"^(not ok|ok) \d+ (\S+)(?: # (\w+)\s*(.*))?$")
@@ -128,6 +158,10 @@ def parse_ktap(lines, programs):
                 cases.append(c)
             if directive == "SKIP":
                 c.status, c.reason = "skip", reason or "no reason given"
+            elif directive == "XFAIL":
+                # The guest knew the absence was expected (scripts/expected-absent.txt): a
+                # KTAP consumer sees XFAIL; here the absent lines decide, as for a failure.
+                c.status, c.reason = "fail", reason or ""
             elif ok == "ok":
                 c.status = "pass"
             else:
@@ -144,6 +178,12 @@ def parse_ktap(lines, programs):
         a = re.match(r"^# absent: (\S+): (.*)$", inner)
         if a:
             cur.absent.append([a.group(1), a.group(2)])
+        v = re.match(r"^# verdict: (\S+)", inner)
+        if v and v.group(1) not in cur.verdicts:
+            cur.verdicts.append(v.group(1))
+        v = re.match(r"^# value: (\S+) (.*)$", inner)
+        if v:
+            cur.values.append([v.group(1), v.group(2)])
         cur.log.append(inner)
     for p in programs:
         progs.setdefault(p, {"status": "not run", "reason": "the VM never reached it"})
@@ -293,7 +333,7 @@ CELL = {"pass": "pass", "skip": "skip", "fail": "FAIL", "timeout": "TIMEOUT", "c
 
 
 def short(res):
-    return res["id"].replace("+deb12", "")
+    return re.sub(r"\+deb\d+", "", res["id"])
 
 
 def print_table(title, rows, cols, cell):
@@ -344,13 +384,32 @@ def table(args):
     print("== test case by kernel ==")
     print_table("test case", case_names, cols, case_cell)
 
-    rows = sorted({r for res in results for r in res["rows"]})
+    catalog = load_catalog(args.catalog)
+    seen = {r for res in results for r in res["rows"]}
+    unknown = sorted(seen - set(catalog))
+    rows = list(catalog) + unknown
+    if not args.all_rows:
+        rows = [r for r in rows if r in seen]
 
     def row_cell(row, i):
         return results[i]["rows"].get(row, {}).get("cell", "-")
 
     print("== behaviour by kernel (present / absent: known kernel difference / unsupported / FAIL) ==")
     print_table("behaviour", rows, cols, row_cell)
+    values = {}
+    for res in results:
+        for c in res["cases"]:
+            for row, text in c.get("values", []):
+                values.setdefault(row, {}).setdefault(short(res), [])
+                if text not in values[row][short(res)]:
+                    values[row][short(res)].append(text)
+    if values:
+        print("== values the kernels measured ==")
+        vrows = [r for r in rows if r in values]
+        print_table("behaviour", vrows, cols,
+                    lambda r, i: ",".join(values[r].get(cols[i], [])) or "-")
+    if args.markdown or args.json:
+        conformance(args, results, cols, rows, catalog, values)
 
     print("== time (seconds) ==")
     keys = ["build_seconds", "vm_seconds", "boot_seconds", "test_seconds"]
@@ -381,8 +440,41 @@ def table(args):
         print("\n".join(details))
         print()
     p, f, s = count(results)
+    for r in unknown:
+        print(f"!! row {r} is named by a test but is not in catalog/behaviours.tsv")
+        f += 1
     print(f"{p} passed, {f} failed, {s} skipped")
     return 1 if f else 0
+
+
+def conformance(args, results, cols, rows, catalog, values):
+    """The conformance table, row by kernel, as Markdown and as JSON (schema in
+    Documentation/conformance.rst)."""
+    kernels = [{"id": r["id"], "release": r.get("release", ""), "arch": r.get("arch", ""),
+                "module": r.get("module", "")} for r in results]
+    out = {"schema": "uffdscope-conformance", "version": 1, "kernels": kernels, "rows": []}
+    for row in rows:
+        meta = catalog.get(row, {})
+        cells = {}
+        for res, col in zip(results, cols):
+            v = res["rows"].get(row)
+            if v is None:
+                continue
+            cells[res["id"]] = {"cell": v["cell"], "cases": v["cases"],
+                                "values": values.get(row, {}).get(col, [])}
+        out["rows"].append({"id": row, "since": meta.get("since", ""),
+                            "upstream": meta.get("upstream", ""),
+                            "summary": meta.get("summary", ""), "kernels": cells})
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(out, f, indent=1)
+    if args.markdown:
+        with open(args.markdown, "w") as f:
+            f.write("| behaviour | since | " + " | ".join(cols) + " |\n")
+            f.write("|---|---|" + "---|" * len(cols) + "\n")
+            for row in out["rows"]:
+                cells = [row["kernels"].get(r["id"], {}).get("cell", "-") for r in results]
+                f.write(f"| {row['id']} | {row['since']} | " + " | ".join(cells) + " |\n")
 
 
 def error(args):
@@ -419,6 +511,11 @@ def main():
                    help="not a kernel run (lint): no kernel log or taint to judge")
     t = sub.add_parser("table")
     t.add_argument("results", nargs="+")
+    t.add_argument("--catalog", default=CATALOG)
+    t.add_argument("--all-rows", action="store_true",
+                   help="list every catalog row, also those no kernel ran")
+    t.add_argument("--markdown", help="write the conformance table (Markdown) here")
+    t.add_argument("--json", help="write the conformance table (JSON) here")
     args = ap.parse_args()
     return {"parse": parse, "table": table, "error": error}[args.cmd](args)
 
