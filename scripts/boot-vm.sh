@@ -10,11 +10,18 @@
 # UFFDSCOPE_CPU picks another CPU model than QEMU's "max" (which has every feature):
 #   nolpa2   arm64 without FEAT_LPA2 (as Apple M1/M2): a 16 KiB-page kernel built for 52-bit VAs
 #            then runs with 47-bit VAs and folds a page-table level at boot
+# UFFDSCOPE_APPEND adds words to the kernel command line (the mutation run's switches).
 # Exit: QEMU's status, or 124 when the time limit killed it.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-kernel=$1 initrd=$2 logf=$3 limit=$4
+# --print: only print the QEMU command line (a lab's job file), with TCG.
+print=0
+if [ "${1:-}" = --print ]; then
+	print=1
+	shift
+fi
+kernel=$1 initrd=$2 logf=${3:-} limit=${4:-}
 arch=$(cat "$kernel/arch")
 cpu_opts=""
 case ${UFFDSCOPE_CPU:-}:$arch in
@@ -29,13 +36,13 @@ qemu_cmd() {
 	amd64)
 		command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 missing: run scripts/install-deps.sh"
 		echo qemu-system-x86_64 -accel "$accel" -cpu max -m 2G -smp 2 \
-			-append "'console=ttyS0 panic=-1 loglevel=4'"
+			-append "'console=ttyS0 panic=-1 loglevel=4 ${UFFDSCOPE_APPEND:-}'"
 		;;
 	arm64)
 		command -v qemu-system-aarch64 >/dev/null || die "qemu-system-aarch64 missing: run scripts/install-deps.sh"
 		# pauth-impdef: the architected pointer-auth algorithm is very slow under TCG.
 		echo qemu-system-aarch64 -M virt -accel "$accel" -cpu max,pauth-impdef=on$cpu_opts -m 2G -smp 2 \
-			-append "'console=ttyAMA0 panic=-1 loglevel=4'"
+			-append "'console=ttyAMA0 panic=-1 loglevel=4 ${UFFDSCOPE_APPEND:-}'"
 		;;
 	esac
 }
@@ -46,6 +53,12 @@ run_qemu() {
 		-kernel '$kernel/vmlinuz' -initrd '$initrd'" </dev/null >"$out" 2>&1
 }
 
+if [ $print = 1 ]; then
+	echo "#!/bin/sh"
+	echo "# $(cat "$kernel/release") ($arch): the KTAP output is the console between @@UFFDSCOPE-BEGIN and -END."
+	echo "cd \"\$(dirname \"\$0\")\" && exec $(qemu_cmd tcg) -nographic -no-reboot -kernel vmlinuz -initrd initrd.cpio.gz"
+	exit 0
+fi
 accel=tcg
 if [ "${UFFDSCOPE_ACCEL:-tcg}" = kvm ] && [ "$arch" = amd64 ]; then
 	probe=$UFFDSCOPE_CACHE/kvm-probe.$(hostname)

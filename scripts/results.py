@@ -264,6 +264,11 @@ def parse(args):
     elif booted and end is not None and not args.no_kernel:
         issues.append("no taint mask reported")
 
+    if args.kunit_ran not in (None, "") and booted and end is not None:
+        # The kernel's own KTAP parser (kunit.py parse) must see every program we ran.
+        if int(args.kunit_ran) != len(programs):
+            issues.append(f"the kernel's KTAP parser (kunit.py parse) saw {args.kunit_ran} of"
+                          f" {len(programs)} programs in console.log")
     expected = expected_rows(load_expected(args.expected), args.kernel_id)
     classify(cases, expected)
     res["cases"] = [c.json() for c in cases]
@@ -505,6 +510,8 @@ def main():
     a.add_argument("--programs", default="")
     a.add_argument("--expected", default="")
     a.add_argument("--taint-baseline", type=int, default=None)
+    a.add_argument("--kunit-ran", default=None,
+                   help="how many tests kunit.py parse counted in the console (empty: not run)")
     a.add_argument("--out", required=True)
     a.add_argument("--quiet", action="store_true")
     a.add_argument("--no-kernel", action="store_true",

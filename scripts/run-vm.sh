@@ -93,8 +93,25 @@ t1=$(now)
 vm_rc=0
 UFFDSCOPE_CPU=$cpu bash "$UFFDSCOPE_TOP/scripts/boot-vm.sh" "$kernel" "$initrd" "$results/console.log" "$limit_vm" || vm_rc=$?
 vm_s=$(elapsed "$t1")
-# The console and the result stay; the bulky inputs of the boot do not.
-rm -rf "$initrd" "$results/tests" "$results/uffdscope.ko"
+# The job as a lab (LAVA, KernelCI) would run it, self-contained: kernel, initramfs, command
+# line, and the KTAP it printed. One per kernel id, replaced by its next run.
+job=$UFFDSCOPE_CACHE/jobs/$id
+rm -rf "$job" && mkdir -p "$job"
+cp "$kernel/vmlinuz" "$job/vmlinuz"
+mv "$initrd" "$job/initrd.cpio.gz"
+UFFDSCOPE_CPU=$cpu bash "$UFFDSCOPE_TOP/scripts/boot-vm.sh" --print "$kernel" "$job/initrd.cpio.gz" >"$job/qemu.sh"
+sed -n '/^@@UFFDSCOPE-BEGIN/,/^@@UFFDSCOPE-END/p' "$results/console.log" | sed '1d;$d' >"$job/ktap.txt"
+# The console and the result stay; the other inputs of the boot do not.
+rm -rf "$results/tests" "$results/uffdscope.ko"
+
+# The kernel's own KTAP parser must read the log too (kunit.py, from the newest linux-source).
+ktap_ran=""
+ksrc=$(bash "$UFFDSCOPE_TOP/scripts/kernel-source.sh" latest 2>/dev/null || true)
+if [ -n "$ksrc" ] && [ -f "$ksrc/tools/testing/kunit/kunit.py" ]; then
+	ktap_ran=$(python3 "$ksrc/tools/testing/kunit/kunit.py" parse "$results/console.log" 2>&1 |
+		sed -n 's/.*Testing complete\. Ran \([0-9]*\) tests.*/\1/p' | tail -n 1)
+	ktap_ran=${ktap_ran:-0}
+fi
 
 echo "@@RESULT $results/result.json"
 parse_rc=0
@@ -102,7 +119,7 @@ python3 "$UFFDSCOPE_TOP/scripts/results.py" parse "$results/console.log" \
 	--kernel-id "$id" --release "$release" --arch "$arch" --vm-exit "$vm_rc" \
 	--vm-seconds "$vm_s" --build-seconds "$build_s" --programs "${progs[*]}" \
 	--module "$([ "$ko" = - ] && echo no || echo yes)" \
-	--expected "$UFFDSCOPE_TOP/scripts/expected-absent.txt" \
+	--expected "$UFFDSCOPE_TOP/scripts/expected-absent.txt" --kunit-ran "$ktap_ran" \
 	--out "$results/result.json" ${UFFDSCOPE_QUIET:+--quiet} || parse_rc=$?
 # A VM that never got to report ends in a one-line error, after its (failed) result.
 [ "$vm_rc" != 124 ] ||
