@@ -5,6 +5,9 @@
 #   make run             the main job: boot Debian 6.12 in QEMU with the module and show it
 #   make check           the tests: every kernel of the matrix in QEMU, plus the host
 #   make lint            W=1, sparse C=2 and checkpatch --strict over the module
+#   make tools           the uffdscope command (tools/), static, for the host or ARCH=arm64
+#   make install         the command, its man page, the catalog and the probe programs
+#                        under $(DESTDIR)$(PREFIX) (default /usr/local): see tools/Makefile
 #
 # The kernel side is built by Kbuild (see Kbuild); this file only dispatches.
 
@@ -12,15 +15,21 @@ KDIR ?= /lib/modules/$(shell uname -r)/build
 # Warnings are errors here: the module must build clean with W=1 on every kernel.
 KBUILD_FLAGS = -C $(KDIR) M=$(CURDIR) W=1 KCFLAGS=-Werror
 
-.PHONY: all module selftests run check lint clean
+.PHONY: all module selftests run check lint clean tools install
 
-all: module
+all: module tools
 
 module:
 	$(MAKE) $(KBUILD_FLAGS) modules
 
 selftests:
 	$(MAKE) -C selftests
+
+tools:
+	$(MAKE) -C tools
+
+install:
+	$(MAKE) -C tools install
 
 run:
 	scripts/run-demo.sh

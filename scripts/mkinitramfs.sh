@@ -77,6 +77,18 @@ for p in "$@"; do
 	[ -x "$tests/$p" ] || die "no test program '$p' in $tests: is it a file in selftests/?"
 	cp "$tests/$p" "$root/tests/"
 done
+# The uffdscope command (tools/), static for the guest's arch, as /bin/uffdscope, with the
+# catalog and probe folder where `uffdscope report` looks for them (the probes are /tests).
+karch=$(arch_kernel "$arch")
+tool=$UFFDSCOPE_BUILD/tools-$karch
+mkdir -p "$UFFDSCOPE_CACHE/locks"
+(flock 9 && make -s -C "$UFFDSCOPE_TOP/tools" ARCH="$karch" OUT="$tool" >"$tool.log" 2>&1) \
+	9>"$UFFDSCOPE_CACHE/locks/tools-$karch" ||
+	{ cat "$tool.log" >&2; die "the uffdscope command does not build for $karch: see above"; }
+mkdir -p "$root/share/uffdscope" "$root/libexec"
+cp "$tool/uffdscope" "$root/bin/uffdscope"
+cp "$UFFDSCOPE_TOP/catalog/behaviours.tsv" "$root/share/uffdscope/"
+ln -s /tests "$root/libexec/uffdscope"
 cat >"$root/etc/uffdscope.conf" <<CONF
 LOAD_MODULE=$load
 MODE=${UFFDSCOPE_MODE:-test}

@@ -54,6 +54,25 @@ static bool names_row(const struct probe_case *c, const char *id)
 	return false;
 }
 
+/* What the kernel measured for a present row, from its tests' "# value:" lines. */
+static void show_values(const struct probes *p, const char *id, struct row_verdict *v)
+{
+	size_t idlen = strlen(id), len;
+	int i, k;
+
+	for (i = 0; i < p->ncases; i++)
+		for (k = 0; k < p->cases[i].nvalues; k++) {
+			const char *val = p->cases[i].values[k];
+
+			if (strncmp(val, id, idlen) || val[idlen] != ' ' ||
+			    strstr(v->why, val + idlen + 1))
+				continue;
+			len = strlen(v->why);
+			snprintf(v->why + len, sizeof(v->why) - len, "%s%s", len ? ", " : "",
+				 val + idlen + 1);
+		}
+}
+
 static void judge(const struct probes *p, const char *id, struct row_verdict *v)
 {
 	const struct probe_case *absent = NULL, *failed = NULL, *skipped = NULL;
@@ -92,6 +111,7 @@ static void judge(const struct probes *p, const char *id, struct row_verdict *v)
 			}
 	} else if (passed) {
 		v->status = "present";
+		show_values(p, id, v);
 	} else if (skipped) {
 		v->status = "unsupported";
 		snprintf(v->why, sizeof(v->why), "%s", skipped->reason);

@@ -90,7 +90,10 @@ void probes_parse(struct probes *p, int prog, char *text)
 			if (!c)
 				return;
 			rest = strstr(line + n, "# SKIP");
-			if (rest) {
+			if (strstr(line + n, "# XFAIL")) {
+				/* An expected absence: the absent lines say what lacks. */
+				c->status = CASE_ABSENT;
+			} else if (rest) {
 				c->status = CASE_SKIP;
 				rest += 6;
 				rest += strspn(rest, " ");
@@ -108,6 +111,12 @@ void probes_parse(struct probes *p, int prog, char *text)
 			continue;
 		if (sscanf(line, "# behaviour: %47s", row) == 1) {
 			name_row(cur, row);
+		} else if (sscanf(line, "# value: %47s %n", row, &n) == 1 && n &&
+			   cur->nvalues < CASE_MAX_ROWS) {
+			/* What the kernel measured for the row: shown, never decides. */
+			snprintf(cur->values[cur->nvalues], sizeof(cur->values[0]), "%s %s",
+				 row, line + n);
+			cur->nvalues++;
 		} else if (sscanf(line, "# absent: %47[^:]:%n", row, &n) == 1 && n &&
 			   cur->nabsent < CASE_MAX_ROWS) {
 			name_row(cur, row);

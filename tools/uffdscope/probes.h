@@ -2,8 +2,9 @@
 /*
  * The report's probes are the suite's own test programs: each prints
  * "# behaviour: ROW" for the catalog row a test checks and, when the kernel
- * lacks it, "# absent: ROW: evidence"; the kselftest harness gives each test
- * an ok / not ok / # SKIP line. This runs them within a time budget and
+ * lacks it, "# absent: ROW: evidence" (and "# value: ROW TEXT" for what it
+ * measured; "# verdict: ROW" tests check the module, never the row); the
+ * kselftest harness gives each test an ok / not ok / # SKIP / # XFAIL line. This runs them within a time budget and
  * reads those lines back, as scripts/results.py does for the VMs.
  */
 #ifndef UFFDSCOPE_PROBES_H
@@ -26,6 +27,8 @@ struct probe_case {
 	int nabsent;
 	char absent[CASE_MAX_ROWS][48];
 	char evidence[CASE_MAX_ROWS][200];
+	int nvalues;
+	char values[CASE_MAX_ROWS][120];	/* "# value: ROW TEXT" lines */
 };
 
 struct probe_prog {
