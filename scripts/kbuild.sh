@@ -6,6 +6,7 @@
 # the cache is bind-mounted at its own path.
 #
 #   scripts/kbuild.sh KERNEL_DIR MODULE_SRC_DIR [make arguments ...]
+#   scripts/kbuild.sh --check KERNEL_DIR      only make sure the compiler is at hand
 #
 # KERNEL_DIR is a folder of scripts/fetch-kernel.sh or scripts/build-kernel.sh; MODULE_SRC_DIR
 # must lie inside the cache ($UFFDSCOPE_CACHE) when a build root is used. The make arguments
@@ -13,9 +14,16 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-[ $# -ge 2 ] || die "usage: scripts/kbuild.sh KERNEL_DIR MODULE_SRC_DIR [make args ...]"
+check=0
+if [ "${1:-}" = --check ]; then
+	check=1
+	shift
+	set -- "${1:-}" -
+fi
+[ $# -ge 2 ] || die "usage: scripts/kbuild.sh [--check] KERNEL_DIR MODULE_SRC_DIR [make args ...]"
 kernel=$1 src=$2
 shift 2
+[ -f "$kernel/arch" ] || die "'$kernel' is not a kernel folder of the cache (no arch file)"
 arch=$(cat "$kernel/arch")
 karch=$(arch_kernel "$arch")
 cross=$(arch_cross "$arch")
@@ -29,11 +37,13 @@ host_cc_major() {
 }
 
 if [ "$(host_cc_major)" = "$cc" ]; then
+	[ $check = 0 ] || exit 0
 	exec make -C "$kdir" M="$src" ARCH="$karch" CROSS_COMPILE="$cross" "$@"
 fi
 
 root=$(bash "$UFFDSCOPE_TOP/scripts/build-root.sh" "$cc") ||
 	die "kernel $release was built with gcc-$cc, which this machine lacks, and no gcc-$cc build root could be made (see above)"
+[ $check = 0 ] || exit 0
 case $(readlink -f "$src") in
 "$(readlink -f "$UFFDSCOPE_CACHE")"/*) ;;
 *) die "building for $release needs the gcc-$cc build root, which sees only $UFFDSCOPE_CACHE: put the module sources there (got $src)" ;;

@@ -54,6 +54,7 @@ mkdir -p "$build" "$results" "$UFFDSCOPE_CACHE/locks"
 t0=$(now)
 ko=-
 if [ "${UFFDSCOPE_NO_MODULE:-0}" != 1 ]; then
+	bash "$UFFDSCOPE_TOP/scripts/kbuild.sh" --check "$kernel" || exit 1
 	# Each kernel builds from its own copy of the sources, so runs for different kernels
 	# (and people working in the tree) never share Kbuild outputs.
 	(

@@ -48,6 +48,13 @@ for f in release arch config kdir modules; do ln -s "$real/$f" "$silent/$f"; don
 : >"$silent/vmlinuz"
 touch "$silent/.complete"
 
+# A kernel folder that says a compiler nobody has built it.
+gcc99=$work/gcc99-kernel
+mkdir -p "$gcc99"
+for f in release arch config kdir modules vmlinuz; do ln -s "$real/$f" "$gcc99/$f"; done
+echo 99 >"$gcc99/cc"
+touch "$gcc99/.complete"
+
 # No cross compiler on PATH: a PATH with only what the runner needs besides it.
 nocross=$work/bin
 mkdir -p "$nocross"
@@ -64,8 +71,22 @@ done
 	echo "# selftests: uffdscope: runner"
 	expect_error unknown_kernel_name "uffdscope: error: .*unknown kernel" 30 \
 		bash "$UFFDSCOPE_TOP/scripts/run-vm.sh" no-such-kernel smoke
-	expect_error unresolvable_series "uffdscope: error: cannot resolve kernel" 60 \
+	expect_error unresolvable_series "uffdscope: error: no Debian kernel of series '9.99'" 120 \
 		bash "$UFFDSCOPE_TOP/scripts/run-vm.sh" 9.99-amd64 smoke
+	expect_error unknown_flavour "uffdscope: error: unknown kernel '6.12-sparc64'" 30 \
+		bash "$UFFDSCOPE_TOP/scripts/run-vm.sh" 6.12-sparc64 smoke
+	expect_error unknown_series_word "uffdscope: error: unknown kernel series 'newest'" 30 \
+		bash "$UFFDSCOPE_TOP/scripts/fetch-kernel.sh" newest-amd64
+	expect_error unknown_cpu_model "uffdscope: error: unknown CPU model 'quantum'" 30 \
+		bash "$UFFDSCOPE_TOP/scripts/run-vm.sh" 6.12-amd64:quantum smoke
+	# A suite the mirror does not have, read into a cache of its own (the real one stays).
+	expect_error unreachable_suite "uffdscope: error: apt-get update of Debian no-such-suite failed" 120 \
+		env UFFDSCOPE_CACHE="$work/cache" UFFDSCOPE_SUITES=no-such-suite \
+		bash "$UFFDSCOPE_TOP/scripts/fetch-kernel.sh" latest-amd64
+	expect_error unknown_compiler "uffdscope: error: no build root known for gcc-99" 30 \
+		bash "$UFFDSCOPE_TOP/scripts/build-root.sh" 99
+	expect_error kernel_compiler_missing "uffdscope: error: kernel .* was built with gcc-99" 60 \
+		bash "$UFFDSCOPE_TOP/scripts/run-vm.sh" "$gcc99" smoke
 	expect_error failed_download "uffdscope: error: .*not on the mirror" 60 \
 		bash "$UFFDSCOPE_TOP/scripts/fetch-kernel.sh" 6.1.0-9999-amd64
 	expect_error missing_cross_compiler "uffdscope: error: compiler aarch64-linux-gnu-gcc" 60 \
