@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# Build one of uffdscope's own kernels from Debian's linux-source-6.12 (x86_64), or find it
-# cached, and print its folder. The folder has the layout scripts/fetch-kernel.sh gives for
-# Debian's kernels, so the runner treats both alike: vmlinuz, config, release, arch,
-# modules/, kdir (a build folder ready for `make -C kdir M=... modules`), .complete.
+# Build one of uffdscope's own kernels from Debian's linux-source-6.12, or find it cached,
+# and print its folder. The folder has the layout scripts/fetch-kernel.sh gives for Debian's
+# kernels, so the runner treats both alike: vmlinuz, config, release, arch, cc, modules/,
+# kdir (a build folder ready for `make -C kdir M=... modules`), .complete.
 #
-#   scripts/build-kernel.sh base             kernels/config/base.config over tinyconfig
-#   scripts/build-kernel.sh debug            the same plus kernels/config/debug.config
+#   scripts/build-kernel.sh base             x86_64: kernels/config/base.config over tinyconfig
+#   scripts/build-kernel.sh debug            x86_64: the same plus kernels/config/debug.config
+#   scripts/build-kernel.sh debug-arm64      arm64 (cross-built): base + debug + arm64.config
+#   scripts/build-kernel.sh debug-arm64-16k  the same with 16 KiB pages (arm64-16k.config)
 #   scripts/build-kernel.sh mutant:ROW       base plus kernels/mutants/ROW.patch
 #   scripts/build-kernel.sh control:ROW      base plus kernels/controls/ROW.patch
 #
@@ -24,13 +26,17 @@ set -euo pipefail
 
 # Bump when the recipe below changes in a way that changes the kernels it builds.
 RECIPE=1
+# The same for the arm64 kernels alone (their keys include it, the x86_64 ones do not).
+RECIPE_ARM64=1
 JOBS=${UFFDSCOPE_JOBS:-2}
 
 spec=${1:-}
+arch=amd64
 case $spec in
 base | debug) kind=$spec name=$spec ;;
+debug-arm64 | debug-arm64-16k) kind=debug name=$spec arch=arm64 ;;
 mutant:?* | control:?*) kind=${spec%%:*} name=${spec#*:} ;;
-*) die "usage: scripts/build-kernel.sh base | debug | mutant:ROW | control:ROW (got '$spec')" ;;
+*) die "usage: scripts/build-kernel.sh base | debug | debug-arm64 | debug-arm64-16k | mutant:ROW | control:ROW (got '$spec')" ;;
 esac
 case $name in
 *[!A-Za-z0-9_-]*) die "bad kernel name '$name': letters, digits, '-' and '_' only" ;;
@@ -39,6 +45,12 @@ esac
 kdefs=$UFFDSCOPE_TOP/kernels
 base_frag=$kdefs/config/base.config
 debug_frag=$kdefs/config/debug.config
+# arm64: the machine (QEMU virt) over base.config, then the page size when it is not 4 KiB.
+arch_frags=()
+case $name in
+debug-arm64) arch_frags=("$kdefs/config/arm64.config") ;;
+debug-arm64-16k) arch_frags=("$kdefs/config/arm64.config" "$kdefs/config/arm64-16k.config") ;;
+esac
 patch=""
 case $kind in
 mutant) patch=$kdefs/mutants/$name.patch ;;
@@ -46,6 +58,21 @@ control) patch=$kdefs/controls/$name.patch ;;
 esac
 [ -z "$patch" ] || [ -f "$patch" ] ||
 	die "no $kind named '$name': $patch does not exist (see ls $kdefs/${kind}s/)"
+
+# Kbuild's view of the arch. x86_64 builds pass nothing, as they always have (their build
+# folders are copied and rebuilt by the mutants: the same make variables every time).
+karch=$(arch_kernel "$arch")
+cross=$(arch_cross "$arch")
+make_arch=()
+image=arch/x86/boot/bzImage image_target=bzImage
+if [ "$arch" = arm64 ]; then
+	command -v "${cross}gcc" >/dev/null ||
+		die "cross compiler ${cross}gcc missing: run scripts/install-deps.sh (package gcc-aarch64-linux-gnu)"
+	make_arch=(ARCH="$karch" CROSS_COMPILE="$cross")
+	image=arch/arm64/boot/Image image_target=Image
+fi
+# The compiler's major version, which scripts/kbuild.sh matches when it builds the module.
+cc_major=$("${cross}gcc" -dumpversion | cut -d. -f1)
 
 src=$(bash "$(dirname "$0")/kernel-source.sh" 6.12)
 built=$UFFDSCOPE_CACHE/built
@@ -57,18 +84,19 @@ hash_of() {
 
 # What a kernel's content depends on; mutants and controls also on the base they copy.
 base_key=$({ echo "recipe $RECIPE"; cat "$src/.debian-version" "$base_frag"; } | hash_of)
-case $kind in
-base) key=$base_key ;;
-debug) key=$({ echo "$base_key"; cat "$debug_frag"; } | hash_of) ;;
+case $kind:$arch in
+base:*) key=$base_key ;;
+debug:amd64) key=$({ echo "$base_key"; cat "$debug_frag"; } | hash_of) ;;
+debug:arm64) key=$({ echo "$base_key"; echo "arm64 recipe $RECIPE_ARM64 gcc-$cc_major"; cat "$debug_frag" "${arch_frags[@]}"; } | hash_of) ;;
 *) key=$({ echo "$base_key"; cat "$patch"; } | hash_of) ;;
 esac
 case $kind in
-base | debug) localversion=-uffdscope-$kind ;;
+base | debug) localversion=-uffdscope-$name ;;
 mutant) localversion=-uffdscope-mut-$name ;;
 control) localversion=-uffdscope-ctl-$name ;;
 esac
 dest=$built/$kind-$name-$key
-[ "$kind" = base ] || [ "$kind" = debug ] && dest=$built/$kind-$key
+[ "$kind" = base ] || [ "$kind" = debug ] && dest=$built/$name-$key
 
 if [ -f "$dest/.complete" ]; then
 	echo "$dest"
@@ -110,24 +138,38 @@ apply_patch() {
 		die "applying $patch failed"
 }
 
-# Every option of a fragment must come out of olddefconfig as written, or the kernel
-# would silently lack something the suite needs.
-check_fragment() {
-	local config=$1 frag=$2 line opt missing=""
+# The options the fragments ask for, in order, a later fragment's line for an option
+# replacing an earlier one's (arm64.config turns off base.config's x86 machine options).
+wanted_options() {
+	awk '
+	/^CONFIG_[A-Za-z0-9_]+=/ { opt = $0; sub(/=.*/, "", opt) }
+	/^# CONFIG_[A-Za-z0-9_]+ is not set$/ { opt = $2 }
+	opt != "" { if (!(opt in line)) order[++n] = opt; line[opt] = $0; opt = "" }
+	END { for (i = 1; i <= n; i++) print line[order[i]] }' "$@"
+}
+
+# Every option of the fragments must come out of olddefconfig as written, or the kernel
+# would silently lack something the suite needs. "is not set" also holds when the option
+# does not exist on this arch (base.config's EARLY_PRINTK on arm64).
+check_fragments() {
+	local config=$1 line opt missing=""
+	shift
 	while IFS= read -r line; do
 		case $line in
-		CONFIG_*=*) opt=$line ;;
-		"# CONFIG_"*" is not set") opt=$line ;;
-		*) continue ;;
+		"# CONFIG_"*)
+			opt=${line#\# }
+			opt=${opt%% *}
+			! grep -q "^$opt=" "$config" || missing="$missing $opt=(set)"
+			;;
+		*) grep -qxF "$line" "$config" || missing="$missing $line" ;;
 		esac
-		grep -qxF "$opt" "$config" || missing="$missing ${opt}"
-	done <"$frag"
+	done < <(wanted_options "$@")
 	[ -z "$missing" ] ||
-		die "config options of ${frag##*/} lost by olddefconfig (renamed, or a dependency unmet):$missing"
+		die "config options of ${*##*/} lost by olddefconfig (renamed, or a dependency unmet):$missing"
 }
 
 kmake() {
-	make -s -C "$tree/build" -j"$JOBS" "$@" >&2
+	make -s -C "$tree/build" -j"$JOBS" "${make_arch[@]}" "$@" >&2
 }
 
 start=$(now)
@@ -135,15 +177,15 @@ tmp=$dest.tmp
 rm -rf "$tmp"
 mkdir -p "$tmp"
 tree=$tmp/tree
-log "building kernel '$spec' in $dest (source linux-source-6.12 $(cat "$src/.debian-version"))"
+log "building kernel '$spec' ($karch) in $dest (source linux-source-6.12 $(cat "$src/.debian-version"))"
 
 case $kind in
 base | debug)
 	link_source "$tree"
 	mkdir -p "$tree/build"
-	make -s -C "$tree" O=build tinyconfig >&2
+	make -s -C "$tree" O=build "${make_arch[@]}" tinyconfig >&2
 	frags=("$base_frag")
-	[ "$kind" = debug ] && frags+=("$debug_frag")
+	[ "$kind" = debug ] && frags+=("$debug_frag" "${arch_frags[@]}")
 	(cd "$tree/build" && ../scripts/kconfig/merge_config.sh -m -O . .config "${frags[@]}") \
 		>"$tmp/merge_config.log" 2>&1 || { cat "$tmp/merge_config.log" >&2; die "merging the config fragments failed"; }
 	;;
@@ -159,13 +201,11 @@ esac
 "$tree/scripts/config" --file "$tree/build/.config" \
 	--set-str LOCALVERSION "$localversion" --disable LOCALVERSION_AUTO
 kmake olddefconfig
-for frag in "${frags[@]}"; do
-	check_fragment "$tree/build/.config" "$frag"
-done
+check_fragments "$tree/build/.config" "${frags[@]}"
 
-# bzImage, then modules: with CONFIG_MODULES that also leaves Module.symvers and the
+# The boot image, then modules: with CONFIG_MODULES that also leaves Module.symvers and the
 # prepared scripts an out-of-tree module build needs.
-kmake bzImage || die "kernel '$spec' failed to build: see the compiler output above"
+kmake "$image_target" || die "kernel '$spec' failed to build: see the compiler output above"
 kmake modules || die "kernel '$spec': make modules failed"
 [ -f "$tree/build/Module.symvers" ] || die "kernel '$spec' built no Module.symvers"
 
@@ -173,10 +213,11 @@ release=$(cat "$tree/build/include/config/kernel.release")
 kmake INSTALL_MOD_PATH="$tmp/modroot" modules_install
 # modules_install links build/ to the folder's temporary name: point it at kdir, relatively.
 ln -sfn ../../../../tree/build "$tmp/modroot/lib/modules/$release/build"
-cp "$tree/build/arch/x86/boot/bzImage" "$tmp/vmlinuz"
+cp "$tree/build/$image" "$tmp/vmlinuz"
 cp "$tree/build/.config" "$tmp/config"
 echo "$release" >"$tmp/release"
-echo amd64 >"$tmp/arch"
+echo "$arch" >"$tmp/arch"
+echo "$cc_major" >"$tmp/cc"
 ln -s "modroot/lib/modules/$release" "$tmp/modules"
 ln -s tree/build "$tmp/kdir"
 { elapsed "$start"; echo; } >"$tmp/build-seconds"
