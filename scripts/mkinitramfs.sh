@@ -94,5 +94,6 @@ LOAD_MODULE=$load
 MODE=${UFFDSCOPE_MODE:-test}
 TEST_TIMEOUT=$timeout
 PROGRAMS="$*"
+EXPECTED_ABSENT="${UFFDSCOPE_EXPECTED_ABSENT:-}"
 CONF
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$out"

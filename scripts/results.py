@@ -491,6 +491,12 @@ def error(args):
     return 1
 
 
+def expected_cmd(args):
+    """The rows expected absent on one kernel id, space-separated (for the guest)."""
+    print(" ".join(sorted(expected_rows(load_expected(args.expected), args.kernel_id))))
+    return 0
+
+
 def main():
     ap = argparse.ArgumentParser()
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -516,6 +522,9 @@ def main():
     a.add_argument("--quiet", action="store_true")
     a.add_argument("--no-kernel", action="store_true",
                    help="not a kernel run (lint): no kernel log or taint to judge")
+    x = sub.add_parser("expected")
+    x.add_argument("--expected", required=True)
+    x.add_argument("--kernel-id", required=True)
     t = sub.add_parser("table")
     t.add_argument("results", nargs="+")
     t.add_argument("--catalog", default=CATALOG)
@@ -524,7 +533,7 @@ def main():
     t.add_argument("--markdown", help="write the conformance table (Markdown) here")
     t.add_argument("--json", help="write the conformance table (JSON) here")
     args = ap.parse_args()
-    return {"parse": parse, "table": table, "error": error}[args.cmd](args)
+    return {"parse": parse, "table": table, "error": error, "expected": expected_cmd}[args.cmd](args)
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ bash "$UFFDSCOPE_TOP/scripts/install-deps.sh" || exit 1
 kernels=${UFFDSCOPE_KERNELS:-$UFFDSCOPE_DEFAULT_KERNELS}
 run=$UFFDSCOPE_CACHE/runs/$(date +%Y%m%d-%H%M%S)-$$
 mkdir -p "$run"
+ln -sfn "$run" "$UFFDSCOPE_CACHE/runs/latest"
 results=()
 timings=()
 failed_any=0
