@@ -86,6 +86,8 @@ mkdir -p "$UFFDSCOPE_CACHE/locks"
 	9>"$UFFDSCOPE_CACHE/locks/tools-$karch" ||
 	{ cat "$tool.log" >&2; die "the uffdscope command does not build for $karch: see above"; }
 mkdir -p "$root/share/uffdscope" "$root/libexec"
+# mktemp made / mode 0700: an unprivileged test process could reach nothing.
+chmod 0755 "$root"
 cp "$tool/uffdscope" "$root/bin/uffdscope"
 cp "$UFFDSCOPE_TOP/catalog/behaviours.tsv" "$root/share/uffdscope/"
 ln -s /tests "$root/libexec/uffdscope"

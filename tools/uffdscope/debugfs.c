@@ -16,7 +16,8 @@
 const struct sys_paths default_paths = {
 	.debugfs = "/sys/kernel/debug",
 	.mountinfo = "/proc/self/mountinfo",
-	.module = "/sys/module/uffdscope",
+	/* Only a loaded module (not a built-in one) has initstate. */
+	.module = "/sys/module/uffdscope/initstate",
 	.lockdown = "/sys/kernel/security/lockdown",
 	.status = "/proc/self/status",
 };

@@ -16,7 +16,7 @@
 struct sys_paths {
 	const char *debugfs;	/* the debugfs mount point */
 	const char *mountinfo;	/* to tell whether debugfs is mounted there */
-	const char *module;	/* /sys/module/uffdscope */
+	const char *module;	/* exists when uffdscope.ko is loaded */
 	const char *lockdown;	/* securityfs's lockdown file */
 	const char *status;	/* /proc/self/status, for CapEff */
 };
