@@ -13,6 +13,8 @@
 #include <linux/types.h>
 #include <linux/version.h>
 
+#include "compat.h"
+
 /*
  * The rules are the kernel's, so they change with its version (not with its
  * API, which is compat.h's business): Debian's 6.1 follows the old ones.
@@ -31,7 +33,8 @@
 #define COLLAPSE_PTE_MAPPED_RULES_6_5 0
 #endif
 
-#define COLLAPSE_NR 512		/* PTEs per PMD with 4 KiB pages */
+/* PTEs per PMD: 512 with 4 KiB pages, 2048 with 16 KiB (HPAGE_PMD_NR) */
+#define COLLAPSE_NR UFFDSCOPE_PMD_NR
 
 /* One PTE slot, as the khugepaged scanners tell them apart. */
 enum collapse_pte {
@@ -64,7 +67,7 @@ struct collapse_inputs {
 	unsigned long haddr;
 	/* the VMA */
 	enum collapse_backing backing;
-	bool shared, anon_vma, uffd_missing, uffd_wp, uffd_minor;
+	bool shared, anon_vma, uffd_missing, uffd_wp, uffd_minor, uffd_rwp;
 	bool range_in_vma;		/* the whole PMD range is inside it */
 	const char *ineligible;		/* why THP is not allowed, or NULL */
 	/* the page tables */

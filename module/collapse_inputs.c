@@ -29,7 +29,8 @@ static const char *thp_ineligible(struct mm_struct *mm, struct vm_area_struct *v
 
 	if (vma->vm_flags & VM_NOHUGEPAGE)
 		return "VM_NOHUGEPAGE (MADV_NOHUGEPAGE)";
-	if (test_bit(MMF_DISABLE_THP, &mm->flags))
+	/* "unless advised" does not stop MADV_COLLAPSE, which is advice */
+	if (uffdscope_thp_disabled_completely(mm))
 		return "THP disabled for the process (PR_SET_THP_DISABLE)";
 	if (vma->vm_flags & VM_NO_KHUGEPAGED)
 		return "hugetlb or special mapping (VM_NO_KHUGEPAGED)";
@@ -39,7 +40,7 @@ static const char *thp_ineligible(struct mm_struct *mm, struct vm_area_struct *v
 	last = (vma->vm_end - PMD_SIZE) & PMD_MASK;
 	if (last < vma->vm_start)
 		return "no PMD-aligned range inside the VMA";
-	if (vma->vm_file &&
+	if (!vma_is_anonymous(vma) &&
 	    !IS_ALIGNED((vma->vm_start >> PAGE_SHIFT) - vma->vm_pgoff, COLLAPSE_NR))
 		return "file offset not PMD-aligned with the address";
 	if (backing == CB_ANON && !vma->anon_vma)
@@ -185,10 +186,15 @@ static void gather_page_cache(struct address_space *mapping, pgoff_t start,
 	in->pc_holes = COLLAPSE_NR - in->pc_present - in->pc_swap;
 }
 
-/* Mappings of the file over [start, start + COLLAPSE_NR) registered MISSING, in any mm. */
+/*
+ * Mappings of the file registered MISSING, in any mm, that collapse_file()
+ * finds with vma_interval_tree_foreach(..., start, start + HPAGE_PMD_NR):
+ * that interval is inclusive, so a mapping that begins at the first page
+ * after the range counts too.
+ */
 static unsigned int count_missing_mappings(struct address_space *mapping, pgoff_t start)
 {
-	pgoff_t last = start + COLLAPSE_NR - 1;
+	pgoff_t last = start + COLLAPSE_NR;
 	unsigned int n = 0;
 	struct rb_node *node;
 
@@ -216,6 +222,7 @@ int collapse_gather(struct mm_struct *mm, struct vm_area_struct *vma,
 	in->uffd_missing = userfaultfd_missing(vma);
 	in->uffd_wp = userfaultfd_wp(vma);
 	in->uffd_minor = userfaultfd_minor(vma);
+	in->uffd_rwp = uffdscope_vma_uffd_rwp(vma);
 	in->range_in_vma = in->haddr >= vma->vm_start &&
 			   in->haddr + PMD_SIZE <= vma->vm_end;
 	in->ineligible = thp_ineligible(mm, vma, in->backing);

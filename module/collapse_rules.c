@@ -86,7 +86,8 @@ static bool is_swap_form(unsigned int kind)
 /* hpage_collapse_scan_pmd(): the PTEs of an anonymous range, in address order. */
 static void predict_anon(const struct collapse_inputs *in, struct collapse_verdict *v)
 {
-	bool armed = in->uffd_missing || in->uffd_wp || in->uffd_minor;
+	bool armed = in->uffd_missing || in->uffd_wp || in->uffd_minor ||
+		     in->uffd_rwp;
 	bool writable = false;
 	unsigned int i;
 

@@ -18,8 +18,15 @@ enum uffdscope_backing uffdscope_vma_backing(struct vm_area_struct *vma)
 		return UFFDSCOPE_BACKING_HUGETLB;
 	if (vma->vm_flags & (VM_PFNMAP | VM_IO))
 		return UFFDSCOPE_BACKING_SPECIAL;
-	if (!vma->vm_file)
+	/*
+	 * Not vm_file: a MAP_PRIVATE mapping of /dev/zero keeps its file but
+	 * is anonymous memory (vma_set_anonymous()).
+	 */
+	if (vma_is_anonymous(vma))
 		return UFFDSCOPE_BACKING_ANON;
+	/* the kernel's own mappings (vdso, vvar): vm_ops but no file */
+	if (!vma->vm_file)
+		return UFFDSCOPE_BACKING_SPECIAL;
 	/*
 	 * shmem_mapping() is not exported on 6.1; the superblock tells the same
 	 * for memfd, tmpfs, MAP_SHARED|MAP_ANONYMOUS and SysV shm alike.
@@ -39,6 +46,11 @@ static void decode_page(struct uffdscope_entry *e, struct vm_area_struct *vma,
 	struct folio *folio;
 
 	e->pfn = pfn;
+	/* The shared zero page is mapped by a special PTE: test it first. */
+	if (is_zero_pfn(pfn)) {
+		e->backing = UFFDSCOPE_BACKING_ZERO;
+		return;
+	}
 	/*
 	 * As in vm_normal_page() on architectures with pte_special() (x86_64
 	 * and arm64): a PTE that is not special, outside VM_PFNMAP/VM_MIXEDMAP,
@@ -49,10 +61,6 @@ static void decode_page(struct uffdscope_entry *e, struct vm_area_struct *vma,
 		e->backing = UFFDSCOPE_BACKING_SPECIAL;
 		return;
 	}
-	if (is_zero_pfn(pfn)) {
-		e->backing = UFFDSCOPE_BACKING_ZERO;
-		return;
-	}
 	folio = page_folio(pfn_to_page(pfn));
 	e->order = folio_order(folio);
 	if (e->hugetlb)
@@ -60,54 +68,81 @@ static void decode_page(struct uffdscope_entry *e, struct vm_area_struct *vma,
 		e->backing = UFFDSCOPE_BACKING_HUGETLB;
 	else if (folio_test_anon(folio))
 		e->backing = UFFDSCOPE_BACKING_ANON;
-	else if (!vma->vm_file)
+	else if (vma_is_anonymous(vma))
 		/* is_huge_zero_pmd() needs an unexported symbol */
 		e->backing = UFFDSCOPE_BACKING_ZERO;
 	else
 		e->backing = uffdscope_vma_backing(vma);
 }
 
-static void decode_swap(struct uffdscope_entry *e, pte_t pte)
+static void decode_swap(struct uffdscope_entry *e, struct vm_area_struct *vma,
+			pte_t pte, unsigned long pfn_offset)
 {
-	swp_entry_t entry = pte_to_swp_entry(pte);
+	uffdscope_leaf_t entry = uffdscope_leaf_from_pte(pte);
+	bool uffd = uffdscope_pte_swp_uffd(pte);
 
-	e->uffd_wp = pte_swp_uffd_wp(pte);
-	if (!non_swap_entry(entry)) {
+	e->uffd_rwp = uffd && uffdscope_vma_uffd_rwp(vma);
+	e->uffd_wp = uffd && !e->uffd_rwp;
+	if (uffdscope_leaf_is_swap(entry)) {
 		e->kind = UFFDSCOPE_SWAP;
 		e->swp_type = swp_type(entry);
 		e->swp_offset = swp_offset(entry);
 		e->exclusive = pte_swp_exclusive(pte);
-	} else if (is_pte_marker_entry(entry)) {
+	} else if (uffdscope_leaf_is_marker(entry)) {
 		e->kind = UFFDSCOPE_MARKER;
-		e->marker = pte_marker_get(entry);
+		e->marker = uffdscope_leaf_marker(entry);
 		/* a marker's protection is its UFFD_WP bit, not the swap bit */
 		e->uffd_wp = !!(e->marker & PTE_MARKER_UFFD_WP);
-	} else if (is_migration_entry(entry)) {
+		e->uffd_rwp = false;
+	} else if (uffdscope_leaf_is_migration(entry)) {
 		e->kind = UFFDSCOPE_MIGRATION;
-		e->pfn = swp_offset_pfn(entry);
-		e->write = is_writable_migration_entry(entry);
-		e->exclusive = is_readable_exclusive_migration_entry(entry);
-	} else if (is_hwpoison_entry(entry)) {
+		e->pfn = uffdscope_leaf_pfn(entry) + pfn_offset;
+		e->write = uffdscope_leaf_is_migration_write(entry);
+		e->exclusive = uffdscope_leaf_is_migration_read_excl(entry);
+	} else if (uffdscope_leaf_is_hwpoison(entry)) {
 		e->kind = UFFDSCOPE_HWPOISON;
-		e->pfn = swp_offset_pfn(entry);
-	} else if (is_device_private_entry(entry)) {
+		e->pfn = uffdscope_leaf_pfn(entry) + pfn_offset;
+	} else if (uffdscope_leaf_is_device_private(entry)) {
 		e->kind = UFFDSCOPE_DEVICE_PRIVATE;
-		e->pfn = swp_offset_pfn(entry);
-		e->write = is_writable_device_private_entry(entry);
-	} else if (is_device_exclusive_entry(entry)) {
+		e->pfn = uffdscope_leaf_pfn(entry) + pfn_offset;
+		e->write = uffdscope_leaf_is_device_private_write(entry);
+	} else if (uffdscope_leaf_is_device_exclusive(entry)) {
 		e->kind = UFFDSCOPE_DEVICE_EXCLUSIVE;
-		e->pfn = swp_offset_pfn(entry);
-		e->write = is_writable_device_exclusive_entry(entry);
+		e->pfn = uffdscope_leaf_pfn(entry) + pfn_offset;
+		e->write = uffdscope_leaf_is_device_exclusive_write(entry);
 	} else {
 		e->kind = UFFDSCOPE_UNKNOWN;
 		e->swp_type = swp_type(entry);
 	}
 }
 
-/* @present and @pfn come from the level's own helpers. */
+/*
+ * A present entry that grants no access: the VMA's own PROT_NONE, or, in an
+ * accessible VMA, a NUMA hint or (7.3+) a userfaultfd RWP protection, which
+ * carries the uffd bit. pte_protnone() is 0 where the kernel has neither.
+ */
+static void decode_protnone(struct uffdscope_entry *e, struct vm_area_struct *vma,
+			    pte_t pte, bool uffd)
+{
+	if (!(vma->vm_flags & (VM_READ | VM_WRITE | VM_EXEC)))
+		e->protnone = UFFDSCOPE_PROTNONE_VMA;
+	else if (!pte_protnone(pte))
+		e->protnone = UFFDSCOPE_PROTNONE_NO;
+	else if (uffd && uffdscope_vma_uffd_rwp(vma))
+		e->protnone = UFFDSCOPE_PROTNONE_UFFD_RWP;
+	else
+		e->protnone = UFFDSCOPE_PROTNONE_NUMA;
+	e->uffd_rwp = e->protnone == UFFDSCOPE_PROTNONE_UFFD_RWP;
+	e->uffd_wp = uffd && !e->uffd_rwp;
+}
+
+/*
+ * @present and @pfn (of the leaf's first page) come from the level's own
+ * helpers; @pfn_offset is the page of the leaf at e->addr.
+ */
 static void decode_leaf(struct uffdscope_entry *e, struct vm_area_struct *vma,
 			pte_t pte, enum uffdscope_level level, bool present,
-			unsigned long pfn)
+			unsigned long pfn, unsigned long pfn_offset)
 {
 	e->level = level;
 	e->nr = 1;
@@ -118,36 +153,39 @@ static void decode_leaf(struct uffdscope_entry *e, struct vm_area_struct *vma,
 		return;
 	}
 	if (!present) {
-		decode_swap(e, pte);
+		decode_swap(e, vma, pte, pfn_offset);
 		return;
 	}
 	e->kind = UFFDSCOPE_PRESENT;
 	e->write = pte_write(pte);
 	e->dirty = pte_dirty(pte);
 	e->young = pte_young(pte);
-	e->uffd_wp = pte_uffd_wp(pte);
+	decode_protnone(e, vma, pte, uffdscope_pte_uffd(pte));
 	e->cont = uffdscope_pte_cont(pte);
-	decode_page(e, vma, pfn, level == UFFDSCOPE_PTE && pte_special(pte));
+	decode_page(e, vma, pfn + pfn_offset,
+		    level == UFFDSCOPE_PTE && pte_special(pte));
 }
 
 void uffdscope_decode_pte(struct uffdscope_entry *e, struct vm_area_struct *vma,
 			  pte_t pte, enum uffdscope_level level)
 {
-	decode_leaf(e, vma, pte, level, pte_present(pte), pte_pfn(pte));
+	decode_leaf(e, vma, pte, level, pte_present(pte), pte_pfn(pte), 0);
 }
 
 void uffdscope_decode_pmd(struct uffdscope_entry *e, struct vm_area_struct *vma,
 			  pmd_t pmd)
 {
 	decode_leaf(e, vma, uffdscope_pmd_as_pte(pmd), UFFDSCOPE_PMD,
-		    pmd_present(pmd), pmd_pfn(pmd));
+		    pmd_present(pmd), pmd_pfn(pmd),
+		    (e->addr & ~PMD_MASK) >> PAGE_SHIFT);
 }
 
 void uffdscope_decode_pud(struct uffdscope_entry *e, struct vm_area_struct *vma,
 			  pud_t pud)
 {
 	decode_leaf(e, vma, uffdscope_pud_as_pte(pud), UFFDSCOPE_PUD,
-		    pud_present(pud), pud_pfn(pud));
+		    uffdscope_pud_leaf_present(pud), pud_pfn(pud),
+		    (e->addr & ~PUD_MASK) >> PAGE_SHIFT);
 }
 
 const char *uffdscope_level_name(enum uffdscope_level level)
@@ -192,4 +230,16 @@ const char *uffdscope_backing_name(enum uffdscope_backing backing)
 	};
 
 	return backing < ARRAY_SIZE(names) ? names[backing] : "?";
+}
+
+const char *uffdscope_protnone_name(enum uffdscope_protnone protnone)
+{
+	static const char * const names[] = {
+		[UFFDSCOPE_PROTNONE_NO] = "0",
+		[UFFDSCOPE_PROTNONE_VMA] = "vma",
+		[UFFDSCOPE_PROTNONE_NUMA] = "numa_hint",
+		[UFFDSCOPE_PROTNONE_UFFD_RWP] = "uffd_rwp",
+	};
+
+	return protnone < ARRAY_SIZE(names) ? names[protnone] : "?";
 }

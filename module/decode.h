@@ -38,7 +38,16 @@ enum uffdscope_backing {
 	UFFDSCOPE_BACKING_FILE,
 	UFFDSCOPE_BACKING_HUGETLB,
 	UFFDSCOPE_BACKING_ZERO,		/* the shared zero page (4 KiB or huge) */
-	UFFDSCOPE_BACKING_SPECIAL,	/* no struct page to speak of: pfnmap, I/O */
+	/* pfnmap, I/O (no struct page to speak of), the kernel's vdso/vvar */
+	UFFDSCOPE_BACKING_SPECIAL,
+};
+
+/* Why a present entry grants no access (x86_64 and arm64 encode all alike). */
+enum uffdscope_protnone {
+	UFFDSCOPE_PROTNONE_NO,
+	UFFDSCOPE_PROTNONE_VMA,		/* the VMA itself is PROT_NONE */
+	UFFDSCOPE_PROTNONE_NUMA,	/* NUMA hinting in an accessible VMA */
+	UFFDSCOPE_PROTNONE_UFFD_RWP,	/* userfaultfd read-write protection */
 };
 
 struct uffdscope_entry {
@@ -53,7 +62,11 @@ struct uffdscope_entry {
 	enum uffdscope_kind kind;
 	enum uffdscope_backing backing;	/* present only */
 	u64 raw;			/* the entry as the hardware sees it */
-	unsigned long pfn;		/* present, migration, hwpoison, device */
+	/*
+	 * present, migration, hwpoison, device: the pfn of the page at @addr
+	 * (inside a PMD/PUD leaf too, as pagemap gives it)
+	 */
+	unsigned long pfn;
 	unsigned long swp_type;		/* swap only */
 	unsigned long swp_offset;	/* swap only */
 	unsigned long marker;		/* marker only: PTE_MARKER_* bits */
@@ -61,7 +74,9 @@ struct uffdscope_entry {
 	bool write;			/* present; migration: writable entry */
 	bool dirty;			/* present */
 	bool young;			/* present */
+	enum uffdscope_protnone protnone;	/* present only */
 	bool uffd_wp;			/* the uffd-wp bit, present or swap form */
+	bool uffd_rwp;			/* the uffd bit in an RWP VMA (7.3+) */
 	bool exclusive;			/* swap: anon exclusive; migration: read-excl */
 	bool cont;			/* arm64 contiguous bit */
 	bool hugetlb;			/* the VMA is hugetlbfs */
@@ -69,7 +84,10 @@ struct uffdscope_entry {
 
 struct vm_area_struct;
 
-/* Decode @pte found at @addr of @vma at @level into @e (addr/size set by caller). */
+/*
+ * Decode @pte found at e->addr of @vma at @level into @e (the caller sets
+ * e->addr and e->size first; a PMD/PUD leaf may be entered in its middle).
+ */
 void uffdscope_decode_pte(struct uffdscope_entry *e, struct vm_area_struct *vma,
 			  pte_t pte, enum uffdscope_level level);
 void uffdscope_decode_pmd(struct uffdscope_entry *e, struct vm_area_struct *vma,
@@ -92,6 +110,7 @@ static inline bool uffdscope_entry_continues(const struct uffdscope_entry *a,
 	return a_end == b->addr && a->kind == b->kind &&
 	       a->level == b->level && a->backing == b->backing &&
 	       a->write == b->write && a->uffd_wp == b->uffd_wp &&
+	       a->uffd_rwp == b->uffd_rwp && a->protnone == b->protnone &&
 	       a->order == b->order && a->dirty == b->dirty &&
 	       a->young == b->young && a->swp_type == b->swp_type &&
 	       a->marker == b->marker && a->exclusive == b->exclusive &&
@@ -102,5 +121,6 @@ static inline bool uffdscope_entry_continues(const struct uffdscope_entry *a,
 const char *uffdscope_level_name(enum uffdscope_level level);
 const char *uffdscope_kind_name(enum uffdscope_kind kind);
 const char *uffdscope_backing_name(enum uffdscope_backing backing);
+const char *uffdscope_protnone_name(enum uffdscope_protnone protnone);
 
 #endif /* UFFDSCOPE_DECODE_H */

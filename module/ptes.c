@@ -106,12 +106,16 @@ static void put_kind_fields(struct uffdscope_text *t, size_t m,
 		uffdscope_text_put_dec(t, m, "dirty", e->dirty);
 		uffdscope_text_put_dec(t, m, "young", e->young);
 		uffdscope_text_put_dec(t, m, "uffd_wp", e->uffd_wp);
+		uffdscope_text_put_dec(t, m, "uffd_rwp", e->uffd_rwp);
+		uffdscope_text_put_str(t, m, "protnone",
+				       uffdscope_protnone_name(e->protnone));
 		uffdscope_text_put_dec(t, m, "cont", e->cont);
 		break;
 	case UFFDSCOPE_SWAP:
 		uffdscope_text_put_dec(t, m, "swp_type", e->swp_type);
 		uffdscope_text_put_hex(t, m, "swp_offset", e->swp_offset);
 		uffdscope_text_put_dec(t, m, "uffd_wp", e->uffd_wp);
+		uffdscope_text_put_dec(t, m, "uffd_rwp", e->uffd_rwp);
 		uffdscope_text_put_dec(t, m, "exclusive", e->exclusive);
 		break;
 	case UFFDSCOPE_MARKER:

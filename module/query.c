@@ -231,7 +231,7 @@ void uffdscope_text_put_hex(struct uffdscope_text *t, size_t mark,
 	int i = sizeof(digits);
 
 	do {
-		digits[--i] = hex_asc[val & 0xf];
+		digits[--i] = "0123456789abcdef"[val & 0xf];
 		val >>= 4;
 	} while (val);
 	digits[--i] = 'x';

@@ -67,7 +67,7 @@ static int emit_vma(struct vmas_file *vf, struct vm_area_struct *vma)
 	unsigned long flags = vma->vm_flags;
 
 	return uffdscope_text_printf(&vf->text,
-		"start=0x%lx end=0x%lx prot=%c%c%c shared=%d backing=%s pgoff=0x%lx page_size=%lu vm_flags=0x%lx uffd_missing=%d uffd_wp=%d uffd_minor=%d anon_vma=%d thp_advice=%s thp_disabled_by_prctl=%d thp_pmd_suitable=%d\n",
+		"start=0x%lx end=0x%lx prot=%c%c%c shared=%d backing=%s pgoff=0x%lx page_size=%lu vm_flags=0x%lx uffd_missing=%d uffd_wp=%d uffd_minor=%d uffd_rwp=%d anon_vma=%d thp_advice=%s thp_disabled_by_prctl=%d thp_disabled_unless_advised=%d thp_pmd_suitable=%d\n",
 		vma->vm_start, vma->vm_end,
 		flags & VM_READ ? 'r' : '-', flags & VM_WRITE ? 'w' : '-',
 		flags & VM_EXEC ? 'x' : '-', !!(flags & VM_MAYSHARE),
@@ -75,8 +75,10 @@ static int emit_vma(struct vmas_file *vf, struct vm_area_struct *vma)
 		vma->vm_pgoff, vma_kernel_pagesize(vma), flags,
 		!!(flags & VM_UFFD_MISSING), !!(flags & VM_UFFD_WP),
 		VM_UFFD_MINOR ? !!(flags & VM_UFFD_MINOR) : 0,
+		uffdscope_vma_uffd_rwp(vma),
 		!!vma->anon_vma, thp_advice(vma),
-		test_bit(MMF_DISABLE_THP, &vma->vm_mm->flags),
+		uffdscope_thp_disabled_completely(vma->vm_mm),
+		uffdscope_thp_disabled_unless_advised(vma->vm_mm),
 		thp_pmd_suitable(vma));
 }
 

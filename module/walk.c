@@ -52,6 +52,46 @@ static int report_simple(struct uffdscope_walk *w, unsigned long addr,
 }
 
 /*
+ * The lock that serialises writers of a hugetlb entry at @entry, the one
+ * huge_pte_lock() takes: it depends on the huge page size and on the kernel
+ * (see compat.h), so the kernel's own inline helper names it.
+ */
+static spinlock_t *hugetlb_entry_lock(struct uffdscope_walk *w, void *entry)
+{
+	return huge_pte_lockptr(hstate_vma(w->vma), w->mm, entry);
+}
+
+/*
+ * What huge_ptep_get() returns for a contiguous hugetlb block (arm64; not
+ * exported to modules): the hardware sets young and dirty on any entry of
+ * the block, so they are gathered from all of them. The caller holds the
+ * block's lock; @first is the block's first entry.
+ */
+static void gather_cont_ptes(struct uffdscope_entry *e, pte_t *first)
+{
+	unsigned int i;
+
+	for (i = 0; i < UFFDSCOPE_CONT_PTES; i++) {
+		pte_t pte = ptep_get(first + i);
+
+		e->young |= !!pte_young(pte);
+		e->dirty |= !!pte_dirty(pte);
+	}
+}
+
+static void gather_cont_pmds(struct uffdscope_entry *e, pmd_t *first)
+{
+	unsigned int i;
+
+	for (i = 0; i < UFFDSCOPE_CONT_PMDS; i++) {
+		pte_t pte = uffdscope_pmd_as_pte(uffdscope_pmd_read(first + i));
+
+		e->young |= !!pte_young(pte);
+		e->dirty |= !!pte_dirty(pte);
+	}
+}
+
+/*
  * One PTE table, entered from a single read of its PMD. Returns -EAGAIN
  * when the PMD no longer points to a table (or changed before we got the
  * lock): the caller then reads the PMD again and decides anew.
@@ -74,8 +114,10 @@ static int walk_pte_table(struct uffdscope_walk *w, pmd_t *pmdp,
 		rcu_read_unlock();
 		return -EAGAIN;
 	}
-	ptl = pte_lockptr(w->mm, &pmd);
 	ptep = pte_offset_kernel(&pmd, addr);
+	/* on 6.1 a contiguous hugetlb block is under mm->page_table_lock */
+	ptl = is_vm_hugetlb_page(w->vma) ? hugetlb_entry_lock(w, ptep) :
+					   pte_lockptr(w->mm, &pmd);
 	spin_lock(ptl);
 	if (!pmd_same(pmd, uffdscope_pmd_read(pmdp))) {
 		spin_unlock(ptl);
@@ -99,6 +141,10 @@ static int walk_pte_table(struct uffdscope_walk *w, pmd_t *pmdp,
 			next.hugetlb = is_vm_hugetlb_page(w->vma);
 		} else {
 			uffdscope_decode_pte(&next, w->vma, pte, UFFDSCOPE_PTE);
+			if (next.hugetlb && next.cont)
+				gather_cont_ptes(&next, ptep -
+						 ((addr >> PAGE_SHIFT) &
+						  (UFFDSCOPE_CONT_PTES - 1)));
 		}
 		next.size = n * PAGE_SIZE;
 		next.nr = n;
@@ -133,15 +179,21 @@ static int walk_pmd_leaf(struct uffdscope_walk *w, pmd_t *pmdp,
 			 unsigned long addr, unsigned long end)
 {
 	struct uffdscope_entry e = { .addr = addr, .size = end - addr };
-	spinlock_t *ptl = pmd_lock(w->mm, pmdp);
-	pmd_t pmd = uffdscope_pmd_read(pmdp);
+	spinlock_t *ptl = is_vm_hugetlb_page(w->vma) ?
+			  hugetlb_entry_lock(w, pmdp) : pmd_lockptr(w->mm, pmdp);
+	pmd_t pmd;
 	int ret;
 
+	spin_lock(ptl);
+	pmd = uffdscope_pmd_read(pmdp);
 	if (pmd_none(pmd) || (pmd_present(pmd) && !pmd_leaf(pmd))) {
 		spin_unlock(ptl);
 		return -EAGAIN;
 	}
 	uffdscope_decode_pmd(&e, w->vma, pmd);
+	if (e.hugetlb && e.cont)
+		gather_cont_pmds(&e, pmdp - ((addr >> PMD_SHIFT) &
+					     (UFFDSCOPE_CONT_PMDS - 1)));
 	ret = report(w, &e);
 	spin_unlock(ptl);
 	return ret;
@@ -168,10 +220,16 @@ static int report_pmd_none_run(struct uffdscope_walk *w, pmd_t **pmdp,
 			     UFFDSCOPE_NONE, pmd_val(first));
 }
 
-static int walk_pmd_range(struct uffdscope_walk *w, pud_t *pud,
+/*
+ * @pudp is the real slot and @pud the value read from it: the PMD table is
+ * found from the value (a pointer to a copy would do, but not where arm64
+ * folds the level at boot: pmd_offset() of a folded level derives the table
+ * from the pointer it is given).
+ */
+static int walk_pmd_range(struct uffdscope_walk *w, pud_t *pudp, pud_t pud,
 			  unsigned long addr, unsigned long end)
 {
-	pmd_t *pmdp = pmd_offset(pud, addr);
+	pmd_t *pmdp = pmd_offset_lockless(pudp, pud, addr);
 	unsigned long next;
 	pmd_t pmd;
 	int ret;
@@ -205,10 +263,13 @@ static int walk_pud_leaf(struct uffdscope_walk *w, pud_t *pudp,
 			 unsigned long addr, unsigned long end)
 {
 	struct uffdscope_entry e = { .addr = addr, .size = end - addr };
-	spinlock_t *ptl = pud_lock(w->mm, pudp);
-	pud_t pud = uffdscope_pud_read(pudp);
+	spinlock_t *ptl = is_vm_hugetlb_page(w->vma) ?
+			  hugetlb_entry_lock(w, pudp) : pud_lockptr(w->mm, pudp);
+	pud_t pud;
 	int ret;
 
+	spin_lock(ptl);
+	pud = uffdscope_pud_read(pudp);
 	if (pud_none(pud) || (pud_present(pud) && !pud_leaf(pud))) {
 		spin_unlock(ptl);
 		return -EAGAIN;
@@ -219,10 +280,11 @@ static int walk_pud_leaf(struct uffdscope_walk *w, pud_t *pudp,
 	return ret;
 }
 
-static int walk_pud_range(struct uffdscope_walk *w, p4d_t *p4d,
+/* @p4dp is the real slot, @p4d its value: see walk_pmd_range(). */
+static int walk_pud_range(struct uffdscope_walk *w, p4d_t *p4dp, p4d_t p4d,
 			  unsigned long addr, unsigned long end)
 {
-	pud_t *pudp = pud_offset(p4d, addr);
+	pud_t *pudp = pud_offset_lockless(p4dp, p4d, addr);
 	unsigned long next;
 	pud_t pud;
 	int ret;
@@ -247,7 +309,7 @@ static int walk_pud_range(struct uffdscope_walk *w, p4d_t *p4d,
 				 * (or, for shared hugetlb, i_mmap_rwsem held for
 				 * write), so the copy @pud leads to a live table.
 				 */
-				ret = walk_pmd_range(w, &pud, addr, next);
+				ret = walk_pmd_range(w, pudp, pud, addr, next);
 		} while (ret == -EAGAIN);
 		if (ret)
 			return ret;
@@ -275,7 +337,7 @@ static int walk_p4d_range(struct uffdscope_walk *w, pgd_t *pgd,
 			ret = report_simple(w, addr, next, 1, UFFDSCOPE_P4D,
 					    UFFDSCOPE_BAD, p4d_val(p4d));
 		else
-			ret = walk_pud_range(w, &p4d, addr, next);
+			ret = walk_pud_range(w, p4dp, p4d, addr, next);
 		if (ret)
 			return ret;
 	}
