@@ -179,13 +179,22 @@ static void probe_output(void)
 		"ok 3 global.cannot # SKIP no uffd-wp here\n"
 		"#  RUN           global.broken ...\n"
 		"# behaviour: WP-FORK\n"
-		"not ok 4 global.broken\n";
+		"not ok 4 global.broken\n"
+		"#  RUN           global.known ...\n"
+		"# behaviour: WP-FORK\n"
+		"# absent: WP-FORK: stale uffd-wp bit in the child\n"
+		"ok 5 global.known # XFAIL known on 6.1\n"
+		"#  RUN           global.measured ...\n"
+		"# behaviour: FAULT-AROUND-UFFD\n"
+		"# value: FAULT-AROUND-UFFD missing=16\n"
+		"# verdict: COLLAPSE-UFFD-MISSING\n"
+		"ok 6 global.measured\n";
 	struct probes p = { 0 };
 	char *text = strdup(out);
 
 	probes_parse(&p, 0, text);
-	check(p.ncases == 4, "4 cases parsed (%d)", p.ncases);
-	if (p.ncases == 4) {
+	check(p.ncases == 6, "6 cases parsed (%d)", p.ncases);
+	if (p.ncases == 6) {
 		check(p.cases[0].status == CASE_PASS && p.cases[0].nrows == 1 &&
 		      !strcmp(p.cases[0].rows[0], "WP-PAGEMAP"), "pass names WP-PAGEMAP");
 		check(p.cases[1].status == CASE_ABSENT && p.cases[1].nabsent == 1 &&
@@ -195,6 +204,12 @@ static void probe_output(void)
 		      !strcmp(p.cases[2].reason, "no uffd-wp here"),
 		      "skip with reason '%s'", p.cases[2].reason);
 		check(p.cases[3].status == CASE_FAIL, "failure without absent is a failure");
+		check(p.cases[4].status == CASE_ABSENT && p.cases[4].nabsent == 1,
+		      "XFAIL with absent lines is an absence");
+		check(p.cases[5].status == CASE_PASS && p.cases[5].nvalues == 1 &&
+		      !strcmp(p.cases[5].values[0], "FAULT-AROUND-UFFD missing=16") &&
+		      p.cases[5].nrows == 1, "value kept, verdict names no row (%d rows)",
+		      p.cases[5].nrows);
 	}
 	free(text);
 	probes_free(&p);
