@@ -4,8 +4,11 @@
  * tables of that process hold there, one key=value line per run of entries
  * that decode the same, then one summary line. Format: debugfs-abi.rst.
  *
- * Each read() walks a bounded number of tables under mmap_read_lock, fills
- * this file's buffer, drops the lock, and only then copies out.
+ * Each read() walks a bounded number of tables under mmap_read_lock (fewer,
+ * down to one, when a writer waits for the lock), fills this file's buffer,
+ * drops the lock, and only then copies out. A run may merge entries read in
+ * two holds of the lock: each entry is exact when read, the answer as a
+ * whole is not one instant's snapshot (neither is pagemap's).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -204,7 +207,12 @@ static int emit_summary(struct ptes_file *pf)
 		c->swap, c->migration, c->marker, c->hwpoison, c->other);
 }
 
-/* Walk one budget's worth, under the mmap lock, into the buffer. */
+/*
+ * Walk one budget's worth, under the mmap lock, into the buffer; the walk
+ * gives the lock up early for anyone who waits (walk.yield_if_contended), and
+ * the next call resumes at walk.addr in whatever the address space has
+ * become meanwhile.
+ */
 static int ptes_walk_some(struct ptes_file *pf)
 {
 	int i, ret;
@@ -218,6 +226,7 @@ static int ptes_walk_some(struct ptes_file *pf)
 	}
 	ret = uffdscope_walk(&pf->walk);
 	mmap_read_unlock(pf->mm);
+	cond_resched();
 	if (ret == 0) {
 		pf->walk_done = true;
 		for (i = 0; i < NR_MM_COUNTERS; i++)
@@ -306,6 +315,7 @@ static ssize_t ptes_write(struct file *file, const char __user *ubuf,
 	pf->walk.entry = ptes_entry;
 	pf->walk.private = pf;
 	pf->walk.merge = !q.entries;
+	pf->walk.yield_if_contended = true;
 	memset(&pf->counts, 0, sizeof(pf->counts));
 	pf->have_run = false;
 	pf->walk_done = false;

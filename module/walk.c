@@ -15,10 +15,17 @@
 #include "compat.h"
 #include "walk.h"
 
-/* Each upper-level entry and each PTE table costs one unit of the budget. */
+/*
+ * Each upper-level entry and each PTE table costs one unit of the budget.
+ * Out of budget, or (if asked) someone waits for the mmap lock and this call
+ * has made progress: stop, so that the caller drops the lock.
+ */
 static bool take_unit(struct uffdscope_walk *w)
 {
 	if (!w->left)
+		return false;
+	if (w->yield_if_contended && w->left < w->budget_this_call &&
+	    mmap_lock_is_contended(w->mm))
 		return false;
 	w->left--;
 	return true;
@@ -400,6 +407,7 @@ int uffdscope_walk(struct uffdscope_walk *w)
 
 	mmap_assert_locked(w->mm);
 	w->left = w->budget ? w->budget : UFFDSCOPE_WALK_BUDGET;
+	w->budget_this_call = w->left;
 	while (w->addr < w->end) {
 		vma = find_vma(w->mm, w->addr);
 		if (!vma || vma->vm_start >= w->end) {

@@ -31,7 +31,11 @@
  *    leaves are read under their page-table lock. Shared hugetlb VMAs are
  *    walked under i_mmap_rwsem (read) so their PMD tables cannot be unshared.
  *  - Each call does at most @budget units of work (a unit is one PTE table or
- *    one upper-level entry), then returns UFFDSCOPE_WALK_MORE.
+ *    one upper-level entry), then returns UFFDSCOPE_WALK_MORE. With
+ *    @yield_if_contended it also returns UFFDSCOPE_WALK_MORE after any unit
+ *    but the first once mmap_lock_is_contended(): a waiting writer (mprotect,
+ *    mmap, and on 6.1 every page fault queued behind it) then waits for one
+ *    PTE table at most, as pagemap holds the lock for one PMD at a time.
  *
  * The callback runs with a page-table spinlock held (atomic context unless
  * PREEMPT_RT): it must not sleep, allocate with GFP_KERNEL or touch user
@@ -67,9 +71,12 @@ struct uffdscope_walk {
 	 * offset and raw value of the first. Saves a callback per entry.
 	 */
 	bool merge;
+	/* (in) give up the mmap lock early when someone waits for it */
+	bool yield_if_contended;
 	/* (out) the VMA of the entry being reported; valid in the callback */
 	struct vm_area_struct *vma;
 	unsigned int left;		/* private to the walker */
+	unsigned int budget_this_call;	/* private to the walker */
 };
 
 /*

@@ -11,6 +11,14 @@
  *      while pagemap has 16 entries per chunk;
  *  (b) a 64 GiB MAP_NORESERVE reservation with one page written per GiB.
  *
+ * And (c): how long the dump keeps the target waiting. A child writes up to
+ * 4 GiB of anonymous memory (less when the machine has less to spare: the
+ * size is printed), then calls mprotect() on a page of its own every
+ * millisecond and times each call, first alone, then while the parent dumps
+ * the child's range. mprotect() takes the mmap lock for writing, so its
+ * latency is how long the dump holds that lock at a time (and on 6.1, where
+ * page faults take the mmap lock too, how long every fault waits).
+ *
  * Each measurement is the median of BENCH_RUNS runs. This program prints;
  * it never fails on speed (the goals are (a) ptes no slower than pagemap,
  * (b) ptes at least 100x faster than pagemap). It fails only if a dump
@@ -18,10 +26,13 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include <linux/fs.h>
@@ -50,8 +61,8 @@ static int cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* The whole ptes answer (merged runs) for the range; bytes read or -errno. */
-static long dump_ptes(char *area, size_t len, char *buf, size_t buflen)
+/* The whole ptes answer (merged runs) for the range of @pid; bytes or -errno. */
+static long dump_ptes_of(pid_t pid, char *area, size_t len, char *buf, size_t buflen)
 {
 	char query[128];
 	long total = 0;
@@ -62,7 +73,7 @@ static long dump_ptes(char *area, size_t len, char *buf, size_t buflen)
 	if (fd < 0)
 		return -errno;
 	snprintf(query, sizeof(query), "pid=%d start=%p len=0x%zx",
-		 getpid(), area, len);
+		 pid, area, len);
 	if (write(fd, query, strlen(query)) < 0) {
 		total = -errno;
 		goto out;
@@ -74,6 +85,11 @@ static long dump_ptes(char *area, size_t len, char *buf, size_t buflen)
 out:
 	close(fd);
 	return total;
+}
+
+static long dump_ptes(char *area, size_t len, char *buf, size_t buflen)
+{
+	return dump_ptes_of(getpid(), area, len, buf, buflen);
 }
 
 /* Every pagemap entry of the range; bytes read or -errno. */
@@ -198,8 +214,8 @@ TEST(dump_1gib_mixed_states)
 
 	if (!scope_loaded())
 		SKIP(return, "uffdscope module not loaded (no %s)", SCOPE_DIR);
-	area = mmap_aligned(len, SZ_2M, PROT_READ | PROT_WRITE,
-			    MAP_PRIVATE | MAP_NORESERVE, -1, 0);
+	area = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	ASSERT_NE(MAP_FAILED, area);
 	/* PTE-level states only: THP would fold whole chunks into PMDs */
 	ASSERT_EQ(0, madvise(area, len, MADV_NOHUGEPAGE));
@@ -240,6 +256,148 @@ TEST(dump_64gib_sparse_one_page_per_gib)
 		area[g * GIB] = 1;
 	report(_metadata, "(b) 64 GiB sparse", area, len);
 	munmap(area, len);
+}
+
+#define LOCK_BENCH_MAX		(4 * GIB)
+#define LOCK_BENCH_IDLE_MS	1000
+#define LOCK_BENCH_DUMPS	3
+#define LOCK_BENCH_SAMPLES	(1 << 16)
+
+/* What the target measured: mprotect() latencies, idle and during the dumps. */
+struct lock_stats {
+	long n_idle, n_busy;
+	double idle_median, idle_worst, busy_median, busy_worst;
+};
+
+/* Anonymous memory to write: 4 GiB, or half of MemAvailable if less. */
+static size_t lock_bench_size(void)
+{
+	unsigned long kb = 0;
+	char line[128];
+	FILE *f = fopen("/proc/meminfo", "re");
+	size_t len;
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "MemAvailable: %lu kB", &kb) == 1)
+			break;
+	if (f)
+		fclose(f);
+	len = (size_t)kb * 1024 / 2;
+	len = len < LOCK_BENCH_MAX ? len : LOCK_BENCH_MAX;
+	return len & ~(GIB / 16 - 1);
+}
+
+static void sort_stats(double *t, long n, double *med, double *worst)
+{
+	qsort(t, (size_t)n, sizeof(t[0]), cmp_double);
+	*med = n ? t[n / 2] : 0;
+	*worst = n ? t[n - 1] : 0;
+}
+
+/* One timed mprotect() of @page, flipping its write permission; ms. */
+static double timed_mprotect(char *page, long i)
+{
+	double t0 = now_ms();
+
+	mprotect(page, page_size(), (i & 1) ? PROT_READ : PROT_READ | PROT_WRITE);
+	return now_ms() - t0;
+}
+
+static void pace_1ms(void)
+{
+	struct timespec ts = { 0, 1000 * 1000 };
+
+	nanosleep(&ts, NULL);
+}
+
+/*
+ * The child: write @area, time mprotect() alone for a second, say ready on
+ * @ready, time it until @stop becomes readable, send struct lock_stats back.
+ */
+static void lock_target(char *area, size_t len, int ready, int stop, int out)
+{
+	double *t = calloc(LOCK_BENCH_SAMPLES, sizeof(*t));
+	struct lock_stats st = { 0 };
+	struct pollfd pfd = { .fd = stop, .events = POLLIN };
+	char *page = mmap(NULL, page_size(), PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	size_t off;
+	double t0;
+	char c = 0;
+
+	if (!t || page == MAP_FAILED)
+		_exit(1);
+	for (off = 0; off < len; off += page_size())
+		area[off] = 1;
+	page[0] = 1;
+	t0 = now_ms();
+	while (now_ms() - t0 < LOCK_BENCH_IDLE_MS && st.n_idle < LOCK_BENCH_SAMPLES) {
+		t[st.n_idle] = timed_mprotect(page, st.n_idle);
+		st.n_idle++;
+		pace_1ms();
+	}
+	sort_stats(t, st.n_idle, &st.idle_median, &st.idle_worst);
+	if (write(ready, &c, 1) != 1)
+		_exit(1);
+	while (st.n_busy < LOCK_BENCH_SAMPLES && poll(&pfd, 1, 0) == 0) {
+		t[st.n_busy] = timed_mprotect(page, st.n_busy);
+		st.n_busy++;
+		pace_1ms();
+	}
+	sort_stats(t, st.n_busy, &st.busy_median, &st.busy_worst);
+	_exit(write(out, &st, sizeof(st)) == sizeof(st) ? 0 : 1);
+}
+
+TEST(mprotect_latency_in_target_during_dump)
+{
+	int ready[2], stop[2], out[2], status;
+	size_t len = lock_bench_size();
+	double t_dump[LOCK_BENCH_DUMPS];
+	struct lock_stats st;
+	char *area, *buf, c;
+	long bytes = 0;
+	pid_t child;
+	int i;
+
+	if (!scope_loaded())
+		SKIP(return, "uffdscope module not loaded (no %s)", SCOPE_DIR);
+	ASSERT_LT(0UL, len) TH_LOG("no memory available for the target");
+	buf = malloc(PAGEMAP_BUF);
+	ASSERT_NE(NULL, buf);
+	area = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	ASSERT_NE(MAP_FAILED, area);
+	/* PTE tables, the walk's worst case: a THP is one entry to read */
+	ASSERT_EQ(0, madvise(area, len, MADV_NOHUGEPAGE));
+	ASSERT_EQ(0, pipe(ready));
+	ASSERT_EQ(0, pipe(stop));
+	ASSERT_EQ(0, pipe(out));
+	child = fork();
+	ASSERT_LE(0, child);
+	if (child == 0)
+		lock_target(area, len, ready[1], stop[0], out[1]);
+	ASSERT_EQ(1, read(ready[0], &c, 1)) TH_LOG("the target did not get ready");
+	for (i = 0; i < LOCK_BENCH_DUMPS; i++) {
+		double t0 = now_ms();
+
+		bytes = dump_ptes_of(child, area, len, buf, PAGEMAP_BUF);
+		t_dump[i] = now_ms() - t0;
+		if (bytes < 0)
+			break;
+	}
+	ASSERT_EQ(1, write(stop[1], &c, 1));
+	ASSERT_EQ((ssize_t)sizeof(st), read(out[0], &st, sizeof(st)));
+	ASSERT_EQ(child, waitpid(child, &status, 0));
+	ASSERT_LE(0, bytes) TH_LOG("dump of the target failed: %s", strerror((int)-bytes));
+	qsort(t_dump, LOCK_BENCH_DUMPS, sizeof(t_dump[0]), cmp_double);
+	printf("# bench (c) lock hold: %zu MiB written anon in the target, %d dumps, median %.1f ms each\n",
+	       len >> 20, LOCK_BENCH_DUMPS, t_dump[LOCK_BENCH_DUMPS / 2]);
+	printf("# bench (c) mprotect() in the target: alone median %.3f ms worst %.3f ms (%ld calls); during the dumps median %.3f ms worst %.3f ms (%ld calls)\n",
+	       st.idle_median, st.idle_worst, st.n_idle, st.busy_median, st.busy_worst,
+	       st.n_busy);
+	fflush(stdout);
+	munmap(area, len);
+	free(buf);
 }
 
 TEST_HARNESS_MAIN
