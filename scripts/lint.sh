@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # The module's static checks, reported as test cases so they land in the same table:
 # a W=1 -Werror build against every kernel of the matrix, sparse (C=2) against each, and
-# checkpatch.pl --strict from linux-source-6.12 over every module source file.
+# checkpatch.pl --strict from linux-source-6.12 and the newest linux-source over every module
+# source file.
 #
 #   scripts/lint.sh          (prints the result file's path as "@@RESULT PATH")
 set -uo pipefail
@@ -57,15 +58,17 @@ kbuild() {
 	esac
 }
 
+# checkpatch.pl of one linux-source series ($1: 6.12, latest).
 checkpatch() {
 	local src cp rc=0
-	src=$(bash "$UFFDSCOPE_TOP/scripts/kernel-source.sh" 6.12) || return 1
+	src=$(bash "$UFFDSCOPE_TOP/scripts/kernel-source.sh" "$1") || return 1
 	cp=$src/scripts/checkpatch.pl
 	for f in "$UFFDSCOPE_TOP"/module/*.[ch] "$UFFDSCOPE_TOP/Kbuild"; do
-		# LINUX_VERSION_CODE: an out-of-tree module that supports 6.1 and 6.12 needs it,
-		# in module/compat.h only; checkpatch's advice is for code merged into one version.
+		# LINUX_VERSION_CODE: an out-of-tree module that supports 6.1 to 7.x needs it, in
+		# module/compat.h only; checkpatch's advice is for code merged into one version.
+		# ALLOC_WITH_SIZEOF (7.x): kzalloc_obj() does not exist on 6.1 and 6.12.
 		perl "$cp" --strict --no-tree --quiet --show-types \
-			--ignore FILE_PATH_CHANGES,LINUX_VERSION_CODE -f "$f" || rc=1
+			--ignore FILE_PATH_CHANGES,LINUX_VERSION_CODE,ALLOC_WITH_SIZEOF -f "$f" || rc=1
 	done
 	return $rc
 }
@@ -98,7 +101,8 @@ t0=$(now)
 		check "w1_werror_$k" kbuild "$kernel" w1
 		check "sparse_$k" kbuild "$kernel" sparse
 	done
-	check checkpatch_strict checkpatch
+	check checkpatch_strict_6.12 checkpatch 6.12
+	check checkpatch_strict_latest checkpatch latest
 	check dkms_build_6.12-amd64 dkms_build "$(bash "$UFFDSCOPE_TOP/scripts/fetch-kernel.sh" 6.12-amd64)"
 	echo "ok 1 selftests: uffdscope: lint"
 	echo "@@UFFDSCOPE-END"

@@ -98,4 +98,7 @@ TEST_TIMEOUT=$timeout
 PROGRAMS="$*"
 EXPECTED_ABSENT="${UFFDSCOPE_EXPECTED_ABSENT:-}"
 CONF
+# The tests' time budgets and seeds (UFFDSCOPE_*_SECONDS, UFFDSCOPE_*_SEED) set on the host reach
+# the programs in the guest.
+env | grep -E '^UFFDSCOPE_[A-Z_]+_(SECONDS|SEED)=[0-9.]+$' | sed 's/^/export /' >>"$root/etc/uffdscope.conf" || true
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$out"
