@@ -73,7 +73,90 @@ static void show_values(const struct probes *p, const char *id, struct row_verdi
 		}
 }
 
-static void judge(const struct probes *p, const char *id, struct row_verdict *v)
+/*
+ * A probe program that skipped in its fixture setup never printed the row it
+ * checks; the row's id is still written in it (a string of the binary). Used
+ * only for rows no test named, to tell "unsupported" from "not probed".
+ */
+struct images {
+	int n;
+	char **data;
+	size_t *len;
+};
+
+static void load_images(const char *dir, const struct probes *p, struct images *im)
+{
+	char path[PATH_MAX];
+	FILE *f;
+	int i;
+
+	im->n = p->nprogs;
+	im->data = calloc(p->nprogs + 1, sizeof(*im->data));
+	im->len = calloc(p->nprogs + 1, sizeof(*im->len));
+	for (i = 0; im->data && im->len && i < p->nprogs; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, p->progs[i].name);
+		f = fopen(path, "re");
+		if (!f)
+			continue;
+		if (!fseek(f, 0, SEEK_END) && ftell(f) > 0) {
+			im->len[i] = ftell(f);
+			im->data[i] = malloc(im->len[i]);
+			rewind(f);
+			if (im->data[i] && fread(im->data[i], 1, im->len[i], f) != im->len[i])
+				im->len[i] = 0;
+		}
+		fclose(f);
+	}
+}
+
+static void free_images(struct images *im)
+{
+	int i;
+
+	for (i = 0; im->data && i < im->n; i++)
+		free(im->data[i]);
+	free(im->data);
+	free(im->len);
+}
+
+static bool image_names(const struct images *im, int prog, const char *id)
+{
+	size_t n = strlen(id) + 1;	/* the id as a whole C string */
+
+	return im->data && im->data[prog] && memmem(im->data[prog], im->len[prog], id, n);
+}
+
+/* A row no test named: its programs' skip reason, or why it is unknown. */
+static void unnamed(const struct probes *p, const struct images *im, const char *id,
+		    struct row_verdict *v)
+{
+	const char *reason = NULL;
+	bool cut = false, found = false;
+	int i, k;
+
+	for (i = 0; i < p->nprogs; i++) {
+		if (!image_names(im, i, id))
+			continue;
+		found = true;
+		if (p->progs[i].status == PROG_NOT_RUN || p->progs[i].status == PROG_TIMEOUT)
+			cut = true;
+		for (k = 0; !reason && k < p->ncases; k++)
+			if (p->cases[k].prog == i && p->cases[k].status == CASE_SKIP)
+				reason = p->cases[k].reason;
+	}
+	v->status = "unknown";
+	if (cut)
+		snprintf(v->why, sizeof(v->why), "not probed: the time budget ran out first (--budget)");
+	else if (reason) {
+		v->status = "unsupported";
+		snprintf(v->why, sizeof(v->why), "%s", reason);
+	} else
+		snprintf(v->why, sizeof(v->why), "%s", found ?
+			 "its tests said nothing about it" : "no probe program names this row");
+}
+
+static void judge(const struct probes *p, const struct images *im, const char *id,
+		  struct row_verdict *v)
 {
 	const struct probe_case *absent = NULL, *failed = NULL, *skipped = NULL;
 	bool passed = false, cut = false;
@@ -116,18 +199,13 @@ static void judge(const struct probes *p, const char *id, struct row_verdict *v)
 		v->status = "unsupported";
 		snprintf(v->why, sizeof(v->why), "%s", skipped->reason);
 	} else {
-		v->status = "unknown";
 		if (cut) {
+			v->status = "unknown";
 			snprintf(v->why, sizeof(v->why),
 				 "its test did not finish within the time budget (--budget)");
 			return;
 		}
-		for (i = 0; i < p->nprogs; i++)
-			if (p->progs[i].status == PROG_NOT_RUN || p->progs[i].status == PROG_TIMEOUT)
-				break;
-		snprintf(v->why, sizeof(v->why), "%s", i < p->nprogs ?
-			 "not probed: the time budget ran out first (--budget)" :
-			 "no probe program names this row");
+		unnamed(p, im, id, v);
 	}
 }
 
@@ -182,6 +260,7 @@ int cmd_report(int argc, char **argv)
 	const char *cat = opt.catalog ?: beside_exe("share/uffdscope/behaviours.tsv",
 						     cat_buf, sizeof(cat_buf));
 	struct row_verdict v;
+	struct images im;
 	struct catalog c;
 	struct probes p;
 	struct facts f;
@@ -206,6 +285,7 @@ int cmd_report(int argc, char **argv)
 		return fail(EXIT_ERROR, "cannot list the probe programs in %s: %s (--tests DIR)",
 			    tests, strerror(-err));
 	}
+	load_images(tests, &p, &im);
 	if (opt.json) {
 		json_begin(&j, stdout);
 		json_head(&j, "report");
@@ -216,7 +296,7 @@ int cmd_report(int argc, char **argv)
 		printf("\n%-26s %-12s %s\n", "BEHAVIOUR", "RESULT", "EVIDENCE OR REASON");
 	}
 	for (i = 0; i < c.n; i++) {
-		judge(&p, c.rows[i].id, &v);
+		judge(&p, &im, c.rows[i].id, &v);
 		if (!strcmp(v.status, "fail"))
 			rc = EXIT_ERROR;
 		else if (!strcmp(v.status, "absent") && rc == EXIT_OK)
@@ -240,6 +320,7 @@ int cmd_report(int argc, char **argv)
 	} else {
 		print_programs(&p, opt.budget);
 	}
+	free_images(&im);
 	probes_free(&p);
 	catalog_free(&c);
 	return rc;

@@ -105,7 +105,7 @@ static int open_uffd(char *how, int size)
 static void uffd_facts(struct facts *f)
 {
 	struct uffdio_api api = { .api = UFFD_API, .features = 0 };
-	char how[32], names[192] = "", buf[64];
+	char how[32], names[320] = "", buf[64];
 	size_t i;
 	int fd;
 

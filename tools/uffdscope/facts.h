@@ -15,7 +15,7 @@
 struct facts {
 	int n;
 	const char *key[FACT_MAX];
-	char val[FACT_MAX][192];
+	char val[FACT_MAX][320];
 };
 
 void facts_gather(struct facts *f);
