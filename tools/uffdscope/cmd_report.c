@@ -145,14 +145,16 @@ static void unnamed(const struct probes *p, const struct images *im, const char 
 				reason = p->cases[k].reason;
 	}
 	v->status = "unknown";
-	if (cut)
-		snprintf(v->why, sizeof(v->why), "not probed: the time budget ran out first (--budget)");
-	else if (reason) {
+	if (cut) {
+		snprintf(v->why, sizeof(v->why),
+			 "not probed: the time budget ran out first (--budget)");
+	} else if (reason) {
 		v->status = "unsupported";
 		snprintf(v->why, sizeof(v->why), "%s", reason);
-	} else
+	} else {
 		snprintf(v->why, sizeof(v->why), "%s", found ?
 			 "its tests said nothing about it" : "no probe program names this row");
+	}
 }
 
 static void judge(const struct probes *p, const struct images *im, const char *id,
@@ -268,7 +270,8 @@ int cmd_report(int argc, char **argv)
 	int err, i, rc = EXIT_OK;
 
 	if (argc)
-		return fail(EXIT_USAGE, "usage: uffdscope report [--budget S] [--tests DIR] [--catalog FILE]");
+		return fail(EXIT_USAGE,
+			    "usage: uffdscope report [--budget S] [--tests DIR] [--catalog FILE]");
 	err = catalog_load(cat, &c);
 	if (err)
 		return fail(EXIT_ERROR, "cannot read the catalog %s: %s (--catalog FILE)", cat,

@@ -122,11 +122,21 @@ static int parse_options(int argc, char **argv)
 	c = getopt_long(argc, argv, "+h", longs, NULL);
 	if (c != -1) {
 		switch (c) {
-		case O_JSON: opt.json = true; break;
-		case O_RAW: opt.raw = true; break;
-		case O_ENTRIES: opt.entries = true; break;
-		case O_NONE: opt.none = 1; break;
-		case O_NO_NONE: opt.none = 0; break;
+		case O_JSON:
+			opt.json = true;
+			break;
+		case O_RAW:
+			opt.raw = true;
+			break;
+		case O_ENTRIES:
+			opt.entries = true;
+			break;
+		case O_NONE:
+			opt.none = 1;
+			break;
+		case O_NO_NONE:
+			opt.none = 0;
+			break;
 		case O_COLOR:
 			if (!optarg || !strcmp(optarg, "always"))
 				opt.color = COLOR_ALWAYS;
@@ -152,8 +162,12 @@ static int parse_options(int argc, char **argv)
 				return EXIT_USAGE;
 			opt.budget = v;
 			break;
-		case O_TESTS: opt.tests_dir = optarg; break;
-		case O_CATALOG: opt.catalog = optarg; break;
+		case O_TESTS:
+			opt.tests_dir = optarg;
+			break;
+		case O_CATALOG:
+			opt.catalog = optarg;
+			break;
 		case 'h':
 			fputs(usage_text, stdout);
 			exit(EXIT_OK);

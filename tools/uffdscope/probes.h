@@ -4,8 +4,9 @@
  * "# behaviour: ROW" for the catalog row a test checks and, when the kernel
  * lacks it, "# absent: ROW: evidence" (and "# value: ROW TEXT" for what it
  * measured; "# verdict: ROW" tests check the module, never the row); the
- * kselftest harness gives each test an ok / not ok / # SKIP / # XFAIL line. This runs them within a time budget and
- * reads those lines back, as scripts/results.py does for the VMs.
+ * kselftest harness gives each test an ok / not ok / # SKIP / # XFAIL line.
+ * This runs them within a time budget and reads those lines back, as
+ * scripts/results.py does for the VMs.
  */
 #ifndef UFFDSCOPE_PROBES_H
 #define UFFDSCOPE_PROBES_H
