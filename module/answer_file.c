@@ -133,6 +133,9 @@ static ssize_t answer_read(struct file *file, char __user *ubuf, size_t count,
 	struct answer_file *af = file->private_data;
 	ssize_t ret;
 
+	/* a descriptor handed to a process without the capability answers nothing */
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
 	mutex_lock(&af->lock);
 	if (af->answer)
 		ret = simple_read_from_buffer(ubuf, count, ppos, af->answer, af->len);

@@ -95,13 +95,17 @@ static void count_entry(struct ptes_counts *c, const struct uffdscope_entry *e)
 	}
 }
 
-/* The fields that only some kinds of entry have. */
+/*
+ * The fields that only some kinds of entry have; pfns only when the query
+ * asked for them (@raw).
+ */
 static void put_kind_fields(struct uffdscope_text *t, size_t m,
-			    const struct uffdscope_entry *e)
+			    const struct uffdscope_entry *e, bool raw)
 {
 	switch (e->kind) {
 	case UFFDSCOPE_PRESENT:
-		uffdscope_text_put_hex(t, m, "pfn", e->pfn);
+		if (raw)
+			uffdscope_text_put_hex(t, m, "pfn", e->pfn);
 		uffdscope_text_put_str(t, m, "backing",
 				       uffdscope_backing_name(e->backing));
 		uffdscope_text_put_dec(t, m, "order", e->order);
@@ -134,13 +138,15 @@ static void put_kind_fields(struct uffdscope_text *t, size_t m,
 	case UFFDSCOPE_MIGRATION:
 	case UFFDSCOPE_DEVICE_PRIVATE:
 	case UFFDSCOPE_DEVICE_EXCLUSIVE:
-		uffdscope_text_put_hex(t, m, "pfn", e->pfn);
+		if (raw)
+			uffdscope_text_put_hex(t, m, "pfn", e->pfn);
 		uffdscope_text_put_dec(t, m, "write", e->write);
 		uffdscope_text_put_dec(t, m, "exclusive", e->exclusive);
 		uffdscope_text_put_dec(t, m, "uffd_wp", e->uffd_wp);
 		break;
 	case UFFDSCOPE_HWPOISON:
-		uffdscope_text_put_hex(t, m, "pfn", e->pfn);
+		if (raw)
+			uffdscope_text_put_hex(t, m, "pfn", e->pfn);
 		uffdscope_text_put_dec(t, m, "uffd_wp", e->uffd_wp);
 		break;
 	case UFFDSCOPE_UNKNOWN:
@@ -162,8 +168,9 @@ static int emit_run(struct ptes_file *pf)
 	uffdscope_text_put_dec(t, m, "count", pf->run_count);
 	uffdscope_text_put_str(t, m, "level", uffdscope_level_name(e->level));
 	uffdscope_text_put_str(t, m, "kind", uffdscope_kind_name(e->kind));
-	put_kind_fields(t, m, e);
-	uffdscope_text_put_hex(t, m, "raw", e->raw);
+	put_kind_fields(t, m, e, pf->q.raw);
+	if (pf->q.raw)
+		uffdscope_text_put_hex(t, m, "raw", e->raw);
 	if (uffdscope_text_end_line(t, m))
 		return -ENOSPC;
 	pf->have_run = false;
@@ -261,6 +268,9 @@ static ssize_t ptes_read(struct file *file, char __user *ubuf, size_t count,
 	struct ptes_file *pf = file->private_data;
 	ssize_t ret;
 
+	/* a descriptor handed to a process without the capability answers nothing */
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
 	if (mutex_lock_interruptible(&pf->lock))
 		return -EINTR;
 	if (!pf->mm) {
@@ -294,7 +304,8 @@ static ssize_t ptes_write(struct file *file, const char __user *ubuf,
 	err = uffdscope_query_parse(ubuf, count,
 				    UFFDSCOPE_KEY_PID | UFFDSCOPE_KEY_START |
 				    UFFDSCOPE_KEY_END | UFFDSCOPE_KEY_LEN |
-				    UFFDSCOPE_KEY_MODE | UFFDSCOPE_KEY_NONE, NULL, &q);
+				    UFFDSCOPE_KEY_MODE | UFFDSCOPE_KEY_NONE |
+				    UFFDSCOPE_KEY_RAW, NULL, &q);
 	if (err)
 		return err;
 	mm = uffdscope_query_mm(&q);

@@ -3,6 +3,7 @@
  * Parsing of the key=value queries written to the uffdscope files, lookup of
  * the target mm, and the buffer each open file reads its answer from.
  */
+#include <linux/capability.h>
 #include <linux/err.h>
 #include <linux/kernel.h>
 #include <linux/mm.h>
@@ -26,7 +27,7 @@ static int parse_pair(char *key, char *val, unsigned int allowed,
 		      struct uffdscope_query *q)
 {
 	static const char * const keys[] = {
-		"pid", "start", "end", "len", "mode", "none",
+		"pid", "start", "end", "len", "mode", "none", "raw",
 	};
 	unsigned long len;
 	unsigned int bit;
@@ -65,6 +66,8 @@ static int parse_pair(char *key, char *val, unsigned int allowed,
 		return 0;
 	case UFFDSCOPE_KEY_NONE:
 		return parse_bool(val, &q->show_none);
+	case UFFDSCOPE_KEY_RAW:
+		return parse_bool(val, &q->raw);
 	}
 	return -EINVAL;
 }
@@ -132,6 +135,22 @@ static int check_range(struct uffdscope_query *q, struct mm_struct *mm)
 	return 0;
 }
 
+/*
+ * The address space of @task, if the caller may read it: its own, or any
+ * with CAP_SYS_PTRACE besides the CAP_SYS_ADMIN every file asks for (a
+ * debugger's right over another process). ptrace_may_access(), which would
+ * also ask the LSMs, is not exported to modules.
+ */
+static struct mm_struct *target_mm(struct task_struct *task)
+{
+	struct mm_struct *mm;
+
+	if (!same_thread_group(task, current) && !capable(CAP_SYS_PTRACE))
+		return ERR_PTR(-EACCES);
+	mm = get_task_mm(task);
+	return mm ? mm : ERR_PTR(-ESRCH);
+}
+
 struct mm_struct *uffdscope_query_mm(struct uffdscope_query *q)
 {
 	struct task_struct *task;
@@ -150,10 +169,10 @@ struct mm_struct *uffdscope_query_mm(struct uffdscope_query *q)
 		put_task_struct(task);
 		return ERR_PTR(-ENXIO);
 	}
-	mm = get_task_mm(task);
+	mm = target_mm(task);
 	put_task_struct(task);
-	if (!mm)
-		return ERR_PTR(-ESRCH);
+	if (IS_ERR(mm))
+		return mm;
 
 	err = check_range(q, mm);
 	if (err) {

@@ -19,7 +19,8 @@
 #define UFFDSCOPE_KEY_LEN	BIT(3)
 #define UFFDSCOPE_KEY_MODE	BIT(4)
 #define UFFDSCOPE_KEY_NONE	BIT(5)
-#define UFFDSCOPE_KEY_EXTRA	BIT(6)	/* the caller's own key, see below */
+#define UFFDSCOPE_KEY_RAW	BIT(6)
+#define UFFDSCOPE_KEY_EXTRA	BIT(7)	/* the caller's own key, see below */
 
 struct uffdscope_query {
 	pid_t pid;
@@ -27,6 +28,7 @@ struct uffdscope_query {
 	unsigned long end;	/* 0 with no end= or len=: the target's TASK_SIZE */
 	bool entries;		/* mode=entries: one line per entry, no merging */
 	bool show_none;		/* none=1 (default): report none entries */
+	bool raw;		/* raw=1: show pfns and raw entries */
 	unsigned long extra;	/* the value of the caller's extra key */
 	unsigned int seen;	/* UFFDSCOPE_KEY_* given */
 };

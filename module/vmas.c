@@ -121,6 +121,9 @@ static ssize_t vmas_read(struct file *file, char __user *ubuf, size_t count,
 	struct vmas_file *vf = file->private_data;
 	ssize_t ret;
 
+	/* a descriptor handed to a process without the capability answers nothing */
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
 	if (mutex_lock_interruptible(&vf->lock))
 		return -EINTR;
 	if (!vf->mm) {

@@ -23,10 +23,13 @@
 #include <time.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/types.h>
 #include <sys/wait.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <unistd.h>
+
+#include <linux/capability.h>
 
 #include "kselftest_harness.h"
 #include "collapse_util.h"
@@ -1290,6 +1293,166 @@ TEST_F(inspector, walk_is_safe_under_concurrent_mm_changes)
 	munmap(r.anon, RACE_PMDS * insp_pmd_bytes());
 	munmap(r.shm, 2 * insp_pmd_bytes());
 	close(r.memfd);
+}
+
+/*
+ * The access rule (debugfs-abi.rst, "Access"): every open, write and read
+ * needs CAP_SYS_ADMIN; a query of another process needs CAP_SYS_PTRACE too;
+ * pfn= and raw= appear only when the query says raw=1. Each case runs in a
+ * forked child that drops capabilities (capset) or its uid first, and exits
+ * with a code naming the first thing that went wrong.
+ */
+enum access_result {
+	ACC_OK, ACC_DROP_FAILED, ACC_OWN_REFUSED, ACC_OTHER_ALLOWED,
+	ACC_OTHER_ERRNO, ACC_OPEN_ALLOWED, ACC_OPEN_ERRNO,
+};
+
+static const char *access_result_name(int code)
+{
+	static const char * const names[] = {
+		[ACC_OK] = "ok",
+		[ACC_DROP_FAILED] = "dropping the capability or uid failed",
+		[ACC_OWN_REFUSED] = "a query of its own process was refused",
+		[ACC_OTHER_ALLOWED] = "a query of another process was answered",
+		[ACC_OTHER_ERRNO] = "a query of another process failed, but not with EACCES",
+		[ACC_OPEN_ALLOWED] = "open succeeded",
+		[ACC_OPEN_ERRNO] = "open failed, but not with EPERM or EACCES",
+	};
+
+	return code >= 0 && code < (int)ARRAY_SIZE(names) ? names[code] : "?";
+}
+
+/* Keep every capability but @drop (-1: drop all). Returns 0 or -1. */
+static int drop_capability(int drop)
+{
+	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct data[2];
+
+	if (syscall(SYS_capget, &hdr, data))
+		return -1;
+	if (drop < 0) {
+		memset(data, 0, sizeof(data));
+	} else {
+		data[drop / 32].effective &= ~(1U << (drop % 32));
+		data[drop / 32].permitted &= ~(1U << (drop % 32));
+		data[drop / 32].inheritable &= ~(1U << (drop % 32));
+	}
+	return (int)syscall(SYS_capset, &hdr, data);
+}
+
+/* In a child: query itself (must work) and @other (must be EACCES). */
+static int child_without_ptrace(pid_t other)
+{
+	struct scope_answer ans;
+	char q[64];
+	int err;
+
+	if (drop_capability(CAP_SYS_PTRACE))
+		return ACC_DROP_FAILED;
+	snprintf(q, sizeof(q), "pid=%d none=0", getpid());
+	if (scope_query("ptes", q, &ans))
+		return ACC_OWN_REFUSED;
+	scope_free(&ans);
+	snprintf(q, sizeof(q), "pid=%d none=0", other);
+	err = scope_query("ptes", q, &ans);
+	if (!err) {
+		scope_free(&ans);
+		return ACC_OTHER_ALLOWED;
+	}
+	return err == -EACCES ? ACC_OK : ACC_OTHER_ERRNO;
+}
+
+/* In a child: without CAP_SYS_ADMIN (or as nobody) the files do not open. */
+static int child_cannot_open(bool as_nobody)
+{
+	int fd;
+
+	if (as_nobody ? setresuid(65534, 65534, 65534) : drop_capability(CAP_SYS_ADMIN))
+		return ACC_DROP_FAILED;
+	fd = open(SCOPE_DIR "/ptes", O_RDWR | O_CLOEXEC);
+	if (fd >= 0) {
+		close(fd);
+		return ACC_OPEN_ALLOWED;
+	}
+	return errno == EPERM || errno == EACCES ? ACC_OK : ACC_OPEN_ERRNO;
+}
+
+static int run_child(int (*fn)(long), long arg)
+{
+	int status;
+	pid_t child = fork();
+
+	if (child == 0)
+		_exit(fn(arg));
+	if (child < 0 || waitpid(child, &status, 0) != child || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
+static int without_ptrace(long other)
+{
+	return child_without_ptrace((pid_t)other);
+}
+
+static int without_admin(long unused)
+{
+	return child_cannot_open(false);
+}
+
+static int as_nobody(long unused)
+{
+	return child_cannot_open(true);
+}
+
+TEST_F(inspector, access_needs_cap_sys_ptrace_for_another_process)
+{
+	struct scope_answer ans;
+	char q[64];
+	int ret;
+
+	/* with both capabilities, pid 1 (init) is readable */
+	snprintf(q, sizeof(q), "pid=1 none=0");
+	ASSERT_EQ(0, scope_query("ptes", q, &ans)) TH_LOG("root could not read pid 1");
+	scope_free(&ans);
+	ret = run_child(without_ptrace, 1);
+	ASSERT_EQ(ACC_OK, ret) TH_LOG("without CAP_SYS_PTRACE, pid 1: %s", access_result_name(ret));
+	ret = run_child(without_ptrace, getpid());
+	ASSERT_EQ(ACC_OK, ret) TH_LOG("without CAP_SYS_PTRACE, the parent: %s",
+				      access_result_name(ret));
+}
+
+TEST_F(inspector, access_needs_cap_sys_admin_to_open)
+{
+	int ret = run_child(without_admin, 0);
+
+	ASSERT_EQ(ACC_OK, ret) TH_LOG("without CAP_SYS_ADMIN: %s", access_result_name(ret));
+	ret = run_child(as_nobody, 0);
+	ASSERT_EQ(ACC_OK, ret) TH_LOG("as uid 65534: %s", access_result_name(ret));
+}
+
+TEST_F(inspector, pfn_and_raw_only_with_raw_1)
+{
+	size_t len = NR_PAGES * page_size();
+	struct scope_answer ans;
+	char q[128], *area;
+	int i;
+
+	area = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, area);
+	memset(area, 14, len);
+	snprintf(q, sizeof(q), "pid=%d start=%p len=0x%zx", getpid(), area, len);
+	ASSERT_EQ(0, scope_query("ptes", q, &ans));
+	for (i = 0; i < ans.nlines; i++)
+		ASSERT_TRUE(!scope_get(&ans.lines[i], "pfn") && !scope_get(&ans.lines[i], "raw"))
+			TH_LOG("line %d shows pfn=%s raw=%s without raw=1", i,
+			       scope_get(&ans.lines[i], "pfn"), scope_get(&ans.lines[i], "raw"));
+	scope_free(&ans);
+	snprintf(q, sizeof(q), "pid=%d start=%p len=0x%zx raw=1", getpid(), area, len);
+	ASSERT_EQ(0, scope_query("ptes", q, &ans));
+	ASSERT_TRUE(scope_get(&ans.lines[0], "pfn") && scope_get(&ans.lines[0], "raw"))
+		TH_LOG("raw=1: expected pfn= and raw= on the present run");
+	scope_free(&ans);
+	munmap(area, len);
 }
 
 /*

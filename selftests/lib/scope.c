@@ -116,7 +116,8 @@ int scope_ptes(pid_t pid, const void *start, size_t len, const char *options,
 {
 	char query[256];
 
-	snprintf(query, sizeof(query), "pid=%d start=%p len=0x%zx %s",
+	/* raw=1: the tests compare pfns with pagemap's */
+	snprintf(query, sizeof(query), "pid=%d start=%p len=0x%zx raw=1 %s",
 		 real_pid(pid), start, len, options ? options : "");
 	return scope_query("ptes", query, ans);
 }

@@ -46,8 +46,8 @@ bool scope_loaded(void);
 int scope_query(const char *file, const char *query, struct scope_answer *ans);
 
 /*
- * ptes of @pid (0: this process) over [@start, @start + @len), with extra
- * @options ("mode=entries none=0"...; may be NULL).
+ * ptes of @pid (0: this process) over [@start, @start + @len), with pfn= and
+ * raw= (raw=1) and extra @options ("mode=entries none=0"...; may be NULL).
  */
 int scope_ptes(pid_t pid, const void *start, size_t len, const char *options,
 	       struct scope_answer *ans);
