@@ -211,6 +211,30 @@ static void judge(const struct probes *p, const struct images *im, const char *i
 	}
 }
 
+/* Append to @c every row a probe named that @c lacks, with since "?". */
+static void extra_rows(const struct probes *p, struct catalog *c)
+{
+	struct catalog_row *more;
+	int i, k;
+
+	for (i = 0; i < p->ncases; i++)
+		for (k = 0; k < p->cases[i].nrows; k++) {
+			const char *id = p->cases[i].rows[k];
+
+			if (catalog_find(c, id) >= 0)
+				continue;
+			more = realloc(c->rows, (c->n + 1) * sizeof(*c->rows));
+			if (!more)
+				return;
+			c->rows = more;
+			c->rows[c->n].id = strdup(id);
+			c->rows[c->n].since = strdup("?");
+			c->rows[c->n].upstream = strdup("");
+			c->rows[c->n].summary = strdup("not in the catalog");
+			c->n++;
+		}
+}
+
 static void print_programs(const struct probes *p, unsigned int budget)
 {
 	int i, run = 0;
@@ -298,6 +322,8 @@ int cmd_report(int argc, char **argv)
 	} else {
 		printf("\n%-26s %-12s %s\n", "BEHAVIOUR", "RESULT", "EVIDENCE OR REASON");
 	}
+	/* Rows probes name that the installed catalog lacks are shown, not dropped. */
+	extra_rows(&p, &c);
 	for (i = 0; i < c.n; i++) {
 		judge(&p, &im, c.rows[i].id, &v);
 		if (!strcmp(v.status, "fail"))
@@ -313,7 +339,11 @@ int cmd_report(int argc, char **argv)
 			json_int(&j, "tests", v.ncases);
 			json_close(&j);
 		} else {
-			printf("%-26s %-12s %s\n", c.rows[i].id, v.status, v.why);
+			bool extra = !strcmp(c.rows[i].since, "?");
+
+			printf("%-26s %-12s %s%s%s\n", c.rows[i].id, v.status, v.why,
+			       extra && v.why[0] ? " " : "",
+			       extra ? "(a row the catalog lacks)" : "");
 		}
 	}
 	if (opt.json) {
