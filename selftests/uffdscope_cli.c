@@ -674,6 +674,15 @@ TEST_F(states, present_anon_then_read_only_half)
 	l = ptes_line(self->r, self->area + self->len / 2);
 	ASSERT_NE(NULL, l) TH_LOG("no line at the read-only half: %s", self->r->out);
 	EXPECT_TRUE(has_word(l, "present") && !has_word(l, "write")) TH_LOG("second half: %.200s", l);
+	/*
+	 * --raw asks for pfn= with raw=1; a module that does not take the key
+	 * refuses it (EINVAL) and is asked again: pfn= comes either way.
+	 */
+	RUN(self->r, "--raw", "ptes", self->self, fmt("%p+%zu", self->area, self->len));
+	ASSERT_EQ(TOOL_OK, self->r->rc) TH_LOG("--raw: %s", self->r->err);
+	l = ptes_line(self->r, self->area);
+	ASSERT_NE(NULL, l) TH_LOG("--raw: no line at %p: %s", self->area, self->r->out);
+	EXPECT_NE(NULL, strstr(l, " pfn=0x")) TH_LOG("--raw: %.200s", l);
 }
 
 /* A shared memfd with its page cache filled, registered uffd-wp; page 3 protected. */
