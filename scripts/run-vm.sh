@@ -116,7 +116,7 @@ ktap_ran=""
 ksrc=$(bash "$UFFDSCOPE_TOP/scripts/kernel-source.sh" latest 2>/dev/null || true)
 if [ -n "$ksrc" ] && [ -f "$ksrc/tools/testing/kunit/kunit.py" ]; then
 	ktap_ran=$(python3 "$ksrc/tools/testing/kunit/kunit.py" parse "$results/console.log" 2>&1 |
-		sed -n 's/.*Testing complete\. Ran \([0-9]*\) tests.*/\1/p' | tail -n 1)
+		sed -n 's/.*Testing complete\. Ran \([0-9]*\) tests.*/\1/p' | tail -n 1 || true)
 	ktap_ran=${ktap_ran:-0}
 fi
 
