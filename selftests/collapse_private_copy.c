@@ -65,7 +65,8 @@ struct round {
 	double delay_s;		/* from the collapse's start to the first copy; <0: no copy */
 	double t_start;
 	int collapse;
-	unsigned char copied[512];
+	size_t pmd, npages;	/* one PMD range and its base pages */
+	unsigned char *copied;	/* per page of the first PMD: the copy succeeded */
 	struct round_result *res;
 };
 
@@ -92,7 +93,7 @@ static void *collapser(void *arg)
 	while (!atomic_load(&r->go))
 		;
 	r->t_start = now_s();
-	r->collapse = madv_collapse(r->area, SZ_2M);
+	r->collapse = madv_collapse(r->area, r->pmd);
 	r->res->collapse_s = now_s() - r->t_start;
 	atomic_store(&r->collapsed, true);
 	return NULL;
@@ -115,7 +116,7 @@ static void copy_during_collapse(struct round *r)
 	while (!r->t_start || now_s() - r->t_start < r->delay_s)
 		if (atomic_load(&r->collapsed))
 			break;
-	for (i = FIRST_COPY; src && i < 512 && !atomic_load(&r->collapsed); i++) {
+	for (i = FIRST_COPY; src && i < r->npages && !atomic_load(&r->collapsed); i++) {
 		int64_t copied;
 		int ret;
 
@@ -168,8 +169,8 @@ static void check_rss(struct round_result *res)
 
 static void run_round(struct round_result *res, double delay_s)
 {
-	struct round r = { .ps = page_size(), .res = res, .delay_s = delay_s };
-	size_t npages = 2 * SZ_2M / r.ps, i;
+	struct round r = { .ps = page_size(), .pmd = pmd_size(), .res = res, .delay_s = delay_s };
+	size_t npages = 2 * r.pmd / r.ps, i;
 	pthread_t t;
 	int memfd;
 
@@ -178,13 +179,17 @@ static void run_round(struct round_result *res, double delay_s)
 	memfd = memfd_pages("uffdscope-private-copy", npages);
 	if (memfd < 0 || memfd_fill(memfd, 0, npages, SEED_FILE))
 		return;
-	r.area = mmap_2m(memfd, 2 * SZ_2M, false);
+	r.npages = r.pmd / r.ps;
+	r.copied = calloc(r.npages, 1);
+	if (!r.copied)
+		return;
+	r.area = mmap_pmd(memfd, 2 * r.pmd, false);
 	r.uffd = uffd_open(0, NULL);
 	if (r.area == MAP_FAILED || r.uffd < 0 ||
-	    uffd_register(r.uffd, r.area, 2 * SZ_2M, UFFDIO_REGISTER_MODE_MISSING))
+	    uffd_register(r.uffd, r.area, 2 * r.pmd, UFFDIO_REGISTER_MODE_MISSING))
 		return;
 	(void)*(volatile char *)r.area;		/* a PTE table for the first PMD */
-	r.area[SZ_2M + 3 * r.ps] = 1;		/* a COW: the VMA gets an anon_vma */
+	r.area[r.pmd + 3 * r.ps] = 1;		/* a COW: the VMA gets an anon_vma */
 	{
 		char out[2048], vma[16] = "?", av[4] = "?", pmd[16] = "?", v[16] = "?", sc[40] = "?";
 
@@ -205,7 +210,7 @@ static void run_round(struct round_result *res, double delay_s)
 	pthread_join(t, NULL);
 	res->collapse = r.collapse;
 
-	for (i = FIRST_COPY; i < 512; i++) {
+	for (i = FIRST_COPY; i < r.npages; i++) {
 		unsigned char seen;
 
 		if (r.copied[i] &&
@@ -216,7 +221,8 @@ static void run_round(struct round_result *res, double delay_s)
 		}
 	}
 	check_rss(res);
-	munmap(r.area, 2 * SZ_2M);
+	munmap(r.area, 2 * r.pmd);
+	free(r.copied);
 	close(memfd);
 	close(r.uffd);
 }
@@ -234,8 +240,8 @@ FIXTURE_SETUP(private_copy)
 	self->res = mmap(NULL, sizeof(*self->res), PROT_READ | PROT_WRITE,
 			 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, self->res);
-	ASSERT_EQ(0, knob_set(THP_SHMEM, "never"));
-	ASSERT_EQ(0, knob_set(THP_ENABLED, "never"));
+	THP_KNOB_SET(THP_SHMEM, "never");
+	THP_KNOB_SET(THP_ENABLED, "never");
 }
 
 FIXTURE_TEARDOWN(private_copy)

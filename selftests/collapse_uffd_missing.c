@@ -13,6 +13,7 @@
  * fault is only promised for pages that are in the page cache).
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -34,6 +35,7 @@ FIXTURE(shmem_pmd) {
 	int uffd;
 	char *area;
 	size_t psize;
+	size_t pmd;		/* what one PMD maps: the range */
 	size_t npages;
 };
 
@@ -62,7 +64,8 @@ FIXTURE_SETUP(shmem_pmd)
 	uint64_t missing = 0;
 
 	self->psize = page_size();
-	self->npages = SZ_2M / self->psize;
+	self->pmd = pmd_size();
+	self->npages = self->pmd / self->psize;
 	self->uffd = -1;
 	if (variant->mode) {
 		self->uffd = uffd_open(variant->features, &missing);
@@ -73,22 +76,22 @@ FIXTURE_SETUP(shmem_pmd)
 	}
 	self->memfd = memfd_pages("uffdscope-collapse", self->npages);
 	ASSERT_LE(0, self->memfd) TH_LOG("memfd: %s", strerror(-self->memfd));
-	self->area = mmap_2m(self->memfd, SZ_2M, true);
-	ASSERT_NE(MAP_FAILED, self->area) TH_LOG("2 MiB-aligned mmap: %s", strerror(errno));
+	self->area = mmap_pmd(self->memfd, self->pmd, true);
+	ASSERT_NE(MAP_FAILED, self->area) TH_LOG("PMD-aligned mmap: %s", strerror(errno));
 	/*
 	 * Small pages in the page cache and no khugepaged running on its own:
 	 * what MADV_COLLAPSE does is then the only thing that changes the range.
 	 * MADV_COLLAPSE itself ignores these settings.
 	 */
-	ASSERT_EQ(0, knob_set(THP_SHMEM, "never"));
-	ASSERT_EQ(0, knob_set(THP_ENABLED, "never"));
+	THP_KNOB_SET(THP_SHMEM, "never");
+	THP_KNOB_SET(THP_ENABLED, "never");
 }
 
 FIXTURE_TEARDOWN(shmem_pmd)
 {
 	EXPECT_EQ(0, knob_restore_all());
 	if (self->area && self->area != MAP_FAILED)
-		munmap(self->area, SZ_2M);
+		munmap(self->area, self->pmd);
 	if (self->memfd >= 0)
 		close(self->memfd);
 	if (self->uffd >= 0)
@@ -118,12 +121,15 @@ static void resolve_with_copy(struct __test_metadata *_metadata, int uffd,
 			      char *area, size_t psize, const struct uffd_msg *msg)
 {
 	unsigned long addr = msg->arg.pagefault.address & ~(psize - 1);
-	static char src[1 << 16];
+	char *src = malloc(psize);
 	int64_t copied = 0;
+	int ret;
 
+	ASSERT_NE(NULL, src);
 	memset(src, 0x77, psize);
-	ASSERT_EQ(0, uffd_copy(uffd, (void *)addr, src, psize, 0, &copied))
-		TH_LOG("UFFDIO_COPY to resolve the MISSING fault at 0x%lx failed", addr);
+	ret = uffd_copy(uffd, (void *)addr, src, psize, 0, &copied);
+	free(src);
+	ASSERT_EQ(0, ret) TH_LOG("UFFDIO_COPY to resolve the MISSING fault at 0x%lx failed", addr);
 }
 
 /*
@@ -141,12 +147,12 @@ TEST_F(shmem_pmd, collapse_with_holes)
 	BEHAVIOUR(ROW);
 	populate(self->area, n, self->psize, 2);
 	if (variant->mode)
-		ASSERT_EQ(0, uffd_register(self->uffd, self->area, SZ_2M, variant->mode));
+		ASSERT_EQ(0, uffd_register(self->uffd, self->area, self->pmd, variant->mode));
 	before = resident_pages(self->area, n, NULL);
 	ASSERT_EQ((long)n / 2, before) TH_LOG("expected every other page in the page cache");
 	mod_before = module_holes(self->area);
 
-	ret = madv_collapse(self->area, SZ_2M);
+	ret = madv_collapse(self->area, self->pmd);
 	after = resident_pages(self->area, n, NULL);
 	mod_after = module_holes(self->area);
 	TH_LOG("mode=0x%llx MADV_COLLAPSE=%s page cache %ld -> %ld pages, module holes %ld -> %ld",
@@ -199,8 +205,8 @@ TEST_F(shmem_pmd, collapse_fully_populated)
 	BEHAVIOUR(ROW);
 	populate(self->area, n, self->psize, 1);
 	if (variant->mode)
-		ASSERT_EQ(0, uffd_register(self->uffd, self->area, SZ_2M, variant->mode));
-	ret = madv_collapse(self->area, SZ_2M);
+		ASSERT_EQ(0, uffd_register(self->uffd, self->area, self->pmd, variant->mode));
+	ret = madv_collapse(self->area, self->pmd);
 	ASSERT_EQ(0, ret) TH_LOG("fully populated range: expected 0, got %s", collapse_errname(ret));
 	ASSERT_TRUE(pmd_mapped(self->area)) TH_LOG("collapsed range must be PMD-mapped (smaps)");
 	for (i = 0; i < n; i++)

@@ -47,13 +47,14 @@ struct race {
 	/* per round */
 	char *area;
 	int memfd;
-	atomic_uchar copied[512];
+	atomic_uchar *copied;		/* per page: the handler copied it */
+	unsigned char *vec;		/* mincore() answers */
 	atomic_int faulters_done;
 	/* whole run */
 	int uffd;
 	int stop_fd;			/* eventfd: the handler leaves */
 	int src_fd;			/* what the io_uring read reads */
-	size_t ps, npages;
+	size_t ps, pmd, npages;		/* base page, PMD range, its pages */
 	pthread_barrier_t start, end;
 	atomic_bool quit;
 	atomic_long foreign_eexist;	/* COPY found a page nobody had copied */
@@ -169,7 +170,7 @@ static void *faulter_main(void *arg)
 /* Every page in the page cache was written before registration or copied. */
 static bool holes_kept(struct race *r)
 {
-	unsigned char vec[512];
+	unsigned char *vec = r->vec;
 	size_t i;
 
 	if (resident_pages(r->area, r->npages, vec) < 0)
@@ -209,7 +210,7 @@ static bool collapse_round(struct race *r, struct io_uring *ring)
 		struct io_uring_cqe *cqe;
 
 		last = atomic_load(&r->faulters_done) == NFAULTERS;
-		io_uring_prep_madvise(sqe, r->area, SZ_2M, MADV_COLLAPSE);
+		io_uring_prep_madvise(sqe, r->area, r->pmd, MADV_COLLAPSE);
 		io_uring_submit(ring);
 		if (io_uring_wait_cqe(ring, &cqe))
 			return false;
@@ -224,7 +225,7 @@ static bool collapse_round(struct race *r, struct io_uring *ring)
 
 static bool data_intact(struct race *r)
 {
-	unsigned char vec[512], seen = 0, want;
+	unsigned char *vec = r->vec, seen = 0, want;
 	bool ok;
 	size_t i;
 
@@ -280,8 +281,11 @@ FIXTURE_SETUP(race)
 
 	memset(&self->r, 0, sizeof(self->r));
 	self->r.ps = page_size();
-	self->r.npages = SZ_2M / self->r.ps;
-	ASSERT_EQ(512, (int)self->r.npages) TH_LOG("the race assumes 4 KiB pages");
+	self->r.pmd = pmd_size();
+	self->r.npages = self->r.pmd / self->r.ps;
+	self->r.copied = calloc(self->r.npages, sizeof(*self->r.copied));
+	self->r.vec = malloc(self->r.npages);
+	ASSERT_TRUE(self->r.copied && self->r.vec);
 	self->r.uffd = uffd_open(0, NULL);
 	ASSERT_LE(0, self->r.uffd) TH_LOG("userfaultfd: %s", strerror(-self->r.uffd));
 	self->r.stop_fd = eventfd(0, EFD_CLOEXEC);
@@ -301,8 +305,8 @@ FIXTURE_SETUP(race)
 	for (i = 0; i < NFAULTERS; i++)
 		ASSERT_EQ(0, pthread_create(&self->faulters[i], NULL, faulter_main, &self->f[i]));
 	self->threads = true;
-	ASSERT_EQ(0, knob_set(THP_SHMEM, "never"));
-	ASSERT_EQ(0, knob_set(THP_ENABLED, "never"));
+	THP_KNOB_SET(THP_SHMEM, "never");
+	THP_KNOB_SET(THP_ENABLED, "never");
 }
 
 FIXTURE_TEARDOWN(race)
@@ -317,7 +321,7 @@ static int new_round(struct race *r)
 	r->memfd = memfd_pages("uffdscope-race", r->npages);
 	if (r->memfd < 0)
 		return r->memfd;
-	r->area = mmap_2m(r->memfd, SZ_2M, true);
+	r->area = mmap_pmd(r->memfd, r->pmd, true);
 	if (r->area == MAP_FAILED)
 		return -errno;
 	for (i = 0; i < r->npages; i += 2)
@@ -325,12 +329,12 @@ static int new_round(struct race *r)
 	for (i = 0; i < r->npages; i++)
 		atomic_store(&r->copied[i], 0);
 	atomic_store(&r->faulters_done, 0);
-	return uffd_register(r->uffd, r->area, SZ_2M, UFFDIO_REGISTER_MODE_MISSING);
+	return uffd_register(r->uffd, r->area, r->pmd, UFFDIO_REGISTER_MODE_MISSING);
 }
 
 static void end_round(struct race *r)
 {
-	munmap(r->area, SZ_2M);
+	munmap(r->area, r->pmd);
 	close(r->memfd);
 }
 

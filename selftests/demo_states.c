@@ -26,8 +26,6 @@
 #define MADV_COLLAPSE 25
 #endif
 
-#define PMD_SIZE_2M (2UL << 20)
-
 static void show(const char *title, void *addr, size_t len)
 {
 	struct scope_answer ans;
@@ -122,17 +120,17 @@ static void demo_wp_shmem(void)
 
 static void demo_thp(void)
 {
-	char *raw = mmap(NULL, 2 * PMD_SIZE_2M, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	char *p;
+	size_t pmd = pmd_size();
+	char *p = mmap_aligned(pmd, pmd, PROT_READ | PROT_WRITE, MAP_PRIVATE, -1, 0);
 
-	if (raw == MAP_FAILED)
+	if (p == MAP_FAILED)
 		return;
-	p = (char *)(((unsigned long)raw + PMD_SIZE_2M - 1) & ~(PMD_SIZE_2M - 1));
-	memset(p, 3, PMD_SIZE_2M);
-	if (madvise(p, PMD_SIZE_2M, MADV_COLLAPSE))
-		printf("\n-- MADV_COLLAPSE of anonymous 2 MiB: %s\n", strerror(errno));
-	show("anonymous 2 MiB after MADV_COLLAPSE", p, PMD_SIZE_2M);
+	memset(p, 3, pmd);
+	if (madvise(p, pmd, MADV_COLLAPSE))
+		printf("\n-- MADV_COLLAPSE of one anonymous PMD (%zu KiB): %s\n", pmd >> 10,
+		       strerror(errno));
+	show("one anonymous PMD after MADV_COLLAPSE", p, pmd);
+	munmap(p, pmd);
 }
 
 int main(void)

@@ -43,9 +43,9 @@ static __attribute__((noinline)) void two_mappings_setup(struct __test_metadata 
 	volatile unsigned char sink;
 	size_t i;
 
-	*nr = SZ_2M / page_size();
+	*nr = pages_per_pmd();
 	WP_AREA_SETUP(w, MEM_SHMEM, true, *nr, WP_FILE_FEATURES, UFFDIO_REGISTER_MODE_WP);
-	*other = mmap_2m(w->memfd, w->len, true);
+	*other = mmap_pmd(w->memfd, w->len, true);
 	ASSERT_NE(MAP_FAILED, *other);
 	for (i = 0; i < NR_PRESENT; i++)
 		sink = *(unsigned char *)wp_page(w, i);
@@ -88,15 +88,15 @@ static __attribute__((noinline)) void expect_wp_kept(struct __test_metadata *_me
 			 "the uffd-wp mapping is PMD-mapped after the collapse (ShmemPmdMapped %ld kB): its page table was retracted",
 			 pmd_kb);
 	for (i = 0; i < nr; i++) {
-		pm = wp_state(w, 0, i);
+		pm = WP_STATE(w, 0, i);
 		ASSERT_BEHAVIOUR(ROW, pm & PM_UFFD_WP,
 				 "page %zu of the uffd-wp mapping lost uffd-wp in the collapse: entry 0x%llx",
 				 i, (unsigned long long)pm);
 		if (!wp_scope_seen(0, wp_page(w, i), w->unit, &seen))
-			ASSERT_BEHAVIOUR(ROW, !strcmp(seen.level, "pte") &&
-					 (seen.view == VIEW_MARKER_WP || seen.view == VIEW_PRESENT_WP),
-					 "uffdscope: page %zu of the uffd-wp mapping holds %s at level %s after the collapse",
-					 i, wp_view_name(seen.view), seen.level);
+			ASSERT_WITNESS(!strcmp(seen.level, "pte") &&
+				       (seen.view == VIEW_MARKER_WP || seen.view == VIEW_PRESENT_WP),
+				       "page %zu of the uffd-wp mapping: pagemap uffd_wp=1 and no PMD mapping, module %s at level %s after the collapse",
+				       i, wp_view_name(seen.view), seen.level);
 	}
 	for (i = 0; i < sizeof(probes) / sizeof(probes[0]); i++)
 		ASSERT_WRITE_WP_FAULTS(ROW, w->uffd, wp_page(w, probes[i]), w->unit, 0xa5);
@@ -107,6 +107,7 @@ TEST_F(collapse, madv_collapse_keeps_wp_table_of_registered_vma)
 	int ret;
 
 	BEHAVIOUR(ROW);
+	THP_REQUIRE();
 	/*
 	 * Give the unregistered mapping a page table first: 6.1's MADV_COLLAPSE
 	 * collapses the page cache but then fails EINVAL (SCAN_PMD_NULL) when
@@ -134,14 +135,17 @@ TEST_F_TIMEOUT(collapse, khugepaged_keeps_wp_table_of_registered_vma, KHUGEPAGED
 	struct timespec poll_gap = { .tv_nsec = 20 * 1000 * 1000 };
 	double deadline;
 	long scans0, scans = 0;
+	char to_scan[24];
 
 	BEHAVIOUR(ROW);
 	/* khugepaged runs only while anonymous THP is not "never". */
-	ASSERT_EQ(0, knob_set(THP_ENABLED, "madvise"));
-	ASSERT_EQ(0, knob_set(THP_SHMEM, "advise"));
-	ASSERT_EQ(0, knob_set(KHUGEPAGED_DIR "/scan_sleep_millisecs", "0"));
-	ASSERT_EQ(0, knob_set(KHUGEPAGED_DIR "/alloc_sleep_millisecs", "0"));
-	ASSERT_EQ(0, knob_set(KHUGEPAGED_DIR "/pages_to_scan", "4096"));
+	THP_KNOB_SET(THP_ENABLED, "madvise");
+	THP_KNOB_SET(THP_SHMEM, "advise");
+	THP_KNOB_SET(KHUGEPAGED_DIR "/scan_sleep_millisecs", "0");
+	THP_KNOB_SET(KHUGEPAGED_DIR "/alloc_sleep_millisecs", "0");
+	/* a few PMDs' worth of pages per pass, whatever a PMD maps here */
+	snprintf(to_scan, sizeof(to_scan), "%zu", 8 * pages_per_pmd());
+	THP_KNOB_SET(KHUGEPAGED_DIR "/pages_to_scan", to_scan);
 	/*
 	 * Only the unregistered mapping asks for huge pages. Twice: 6.1 checks
 	 * shmem eligibility against the VMA's flags from before the madvise,

@@ -59,7 +59,7 @@ static void area_setup(struct __test_metadata *_metadata, struct wp_area *w,
 		SKIP(return, "userfaultfd lacks uffd-wp on shmem/hugetlbfs (features 0x%llx missing; arm64 has it from 6.10)",
 		     (unsigned long long)missing);
 	if (ret == -ENOMEM && kind == MEM_HUGETLB)
-		SKIP(return, "could not reserve 2 MiB huge pages: %s", why);
+		SKIP(return, "could not reserve huge pages: %s", why);
 	ASSERT_EQ(0, ret) TH_LOG("setup failed at %s: %s", why, strerror(-ret));
 	if (!fill)
 		ASSERT_EQ(0, fallocate(w->memfd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0, w->len))
@@ -117,11 +117,11 @@ TEST_F(markers, wp_of_none_pte_installs_marker_and_write_faults)
 	BEHAVIOUR("WP-MARKER-NONE");
 	/* No PTE maps the file yet: every entry is none before the protect. */
 	for (i = 0; i < w->nr; i++)
-		ASSERT_FALSE(!!(wp_state(w, 0, i) & PM_PRESENT))
+		ASSERT_FALSE(!!(WP_STATE(w, 0, i) & PM_PRESENT))
 			TH_LOG("page %zu is mapped before any access", i);
 	ASSERT_EQ(0, uffd_writeprotect(w->uffd, w->addr, w->len, true));
 	for (i = 0; i < w->nr; i++) {
-		pm = wp_state(w, 0, i);
+		pm = WP_STATE(w, 0, i);
 		ASSERT_BEHAVIOUR("WP-MARKER-NONE", (pm & PM_UFFD_WP) && !(pm & PM_PRESENT),
 				 "page %zu: expected a uffd-wp marker (not present, uffd-wp), entry 0x%llx",
 				 i, (unsigned long long)pm);
@@ -182,7 +182,7 @@ TEST_F(markers, read_fault_on_marker_maps_readonly_and_keeps_wp)
 
 	BEHAVIOUR("WP-MARKER-FAULT");
 	ASSERT_EQ(0, uffd_writeprotect(w->uffd, w->addr, w->len, true));
-	ASSERT_FALSE(!!(wp_state(w, 0, i) & PM_PRESENT));
+	ASSERT_FALSE(!!(WP_STATE(w, 0, i) & PM_PRESENT));
 
 	/* The read: no message, the page cache's data, a present uffd-wp PTE. */
 	ASSERT_EQ(0, access_start(&a, wp_page(w, i), false, 0));
@@ -194,7 +194,7 @@ TEST_F(markers, read_fault_on_marker_maps_readonly_and_keeps_wp)
 	ASSERT_EQ(0, access_join(&a, FAULT_TIMEOUT_MS));
 	ASSERT_EQ(page_pattern(WP_AREA_SEED, i), a.value)
 		TH_LOG("read of page %zu returned 0x%02x", i, a.value);
-	pm = wp_state(w, 0, i);
+	pm = WP_STATE(w, 0, i);
 	ASSERT_BEHAVIOUR("WP-MARKER-FAULT", (pm & PM_PRESENT) && (pm & PM_UFFD_WP),
 			 "after a read fault on marker page %zu: expected a present uffd-wp PTE, entry 0x%llx",
 			 i, (unsigned long long)pm);
@@ -202,7 +202,7 @@ TEST_F(markers, read_fault_on_marker_maps_readonly_and_keeps_wp)
 
 	/* The write: exactly one WP message; resolved, the write lands. */
 	write_expect_wp_fault(_metadata, "WP-MARKER-FAULT", w, i, 0x11);
-	pm = wp_state(w, 0, i);
+	pm = WP_STATE(w, 0, i);
 	ASSERT_BEHAVIOUR("WP-MARKER-FAULT", (pm & PM_PRESENT) && !(pm & PM_UFFD_WP),
 			 "after the resolved write page %zu should be present without uffd-wp, entry 0x%llx",
 			 i, (unsigned long long)pm);
@@ -258,7 +258,7 @@ TEST_F(copy, copy_mode_wp_installs_write_protected_pte)
 	memset(src, 0x77, w->unit);
 	ASSERT_EQ(0, uffd_copy(w->uffd, wp_page(w, i), src, w->unit, UFFDIO_COPY_MODE_WP, &copied))
 		TH_LOG("UFFDIO_COPY of page %zu: copied %lld", i, (long long)copied);
-	pm = wp_state(w, 0, i);
+	pm = WP_STATE(w, 0, i);
 	ASSERT_BEHAVIOUR("WP-COPY-MODE", (pm & PM_PRESENT) && (pm & PM_UFFD_WP),
 			 "page %zu after UFFDIO_COPY_MODE_WP: expected present and uffd-wp, entry 0x%llx",
 			 i, (unsigned long long)pm);

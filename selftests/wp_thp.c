@@ -25,7 +25,7 @@
 
 FIXTURE(thp) {
 	struct wp_area w;
-	size_t nr;	/* 4 KiB pages in the THP */
+	size_t nr;	/* base pages in the THP */
 };
 
 static __attribute__((noinline)) void pmd_thp_setup(struct __test_metadata *_metadata,
@@ -35,7 +35,7 @@ static __attribute__((noinline)) void pmd_thp_setup(struct __test_metadata *_met
 	long pmd_kb;
 	int ret;
 
-	*nr = SZ_2M / psize;
+	*nr = pages_per_pmd();
 	WP_AREA_SETUP(w, MEM_SHMEM, true, *nr, WP_FILE_FEATURES, UFFDIO_REGISTER_MODE_WP);
 	/* Empty the page cache, so the first fault can allocate one THP. */
 	ASSERT_EQ(0, fallocate(w->memfd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0, w->len));
@@ -43,16 +43,19 @@ static __attribute__((noinline)) void pmd_thp_setup(struct __test_metadata *_met
 	/* The knob is the setup's last step: a failed setup skips the teardown. */
 	ret = knob_set(THP_SHMEM, "advise");
 	if (ret) {
+		knob_restore_all();
 		wp_area_teardown(w);
-		SKIP(return, "cannot set %s: %s (no THP?)", THP_SHMEM, strerror(-ret));
+		if (ret == -ENOENT && !thp_configured())
+			SKIP(return, "kernel built without CONFIG_TRANSPARENT_HUGEPAGE (no %s)", THP_SHMEM);
+		ASSERT_EQ(0, ret) TH_LOG("setting %s: %s", THP_SHMEM, strerror(-ret));
 	}
 	for (i = 0; i < *nr; i++)
 		memset(wp_page(w, i), page_pattern(WP_AREA_SEED, i), psize);
 	pmd_kb = smaps_kb(w->addr, "ShmemPmdMapped");
-	if (pmd_kb != (long)(SZ_2M >> 10)) {
+	if (pmd_kb != (long)(pmd_size() >> 10)) {
 		knob_restore_all();
 		wp_area_teardown(w);
-		ASSERT_EQ((long)(SZ_2M >> 10), pmd_kb)
+		ASSERT_EQ((long)(pmd_size() >> 10), pmd_kb)
 			TH_LOG("the shmem range is not PMD-mapped by a THP (ShmemPmdMapped %ld kB)", pmd_kb);
 	}
 }
@@ -84,10 +87,10 @@ TEST_F(thp, wp_one_page_of_pmd_thp_protects_only_that_page)
 	ASSERT_EQ(0, uffd_writeprotect(w->uffd, wp_page(w, target), w->unit, true));
 	pmd_kb = smaps_kb(w->addr, "ShmemPmdMapped");
 	ASSERT_BEHAVIOUR("WP-THP-SPLIT", pmd_kb == 0,
-			 "after protecting one 4 KiB page the range is still PMD-mapped (ShmemPmdMapped %ld kB)",
+			 "after protecting one base page the range is still PMD-mapped (ShmemPmdMapped %ld kB)",
 			 pmd_kb);
 	for (i = 0; i < self->nr; i++) {
-		pm = wp_state(w, 0, i);
+		pm = WP_STATE(w, 0, i);
 		ASSERT_BEHAVIOUR("WP-THP-SPLIT", !!(pm & PM_UFFD_WP) == (i == target),
 				 "page %zu: expected uffd-wp %s, entry 0x%llx", i,
 				 i == target ? "set" : "clear", (unsigned long long)pm);
@@ -111,7 +114,7 @@ TEST_F(thp, wp_of_whole_pmd_thp_survives_the_pmd_split)
 	BEHAVIOUR("WP-MARKER-ZAP");
 	ASSERT_EQ(0, uffd_writeprotect(w->uffd, w->addr, w->len, true));
 	for (i = 0; i < self->nr; i++) {
-		pm = wp_state(w, 0, i);
+		pm = WP_STATE(w, 0, i);
 		ASSERT_BEHAVIOUR("WP-MARKER-ZAP", pm & PM_UFFD_WP,
 				 "page %zu of the protected THP lacks uffd-wp after the PMD split: 0x%llx",
 				 i, (unsigned long long)pm);
@@ -150,7 +153,7 @@ TEST_F(thp, wp_survives_the_folio_split)
 	ASSERT_FALSE(!!(kpageflags_of(w->addr) & (1ULL << KPF_THP_BIT)))
 		TH_LOG("the folio is still a THP after %s", SPLIT_HUGE_PAGES);
 	for (i = 0; i < self->nr; i++) {
-		pm = wp_state(w, 0, i);
+		pm = WP_STATE(w, 0, i);
 		ASSERT_BEHAVIOUR("WP-MARKER-ZAP", pm & PM_UFFD_WP,
 				 "page %zu lost uffd-wp in the folio split: entry 0x%llx",
 				 i, (unsigned long long)pm);

@@ -71,7 +71,7 @@ static __attribute__((noinline)) void protect_half_mapped(struct __test_metadata
 	(void)sink;
 	ASSERT_EQ(0, uffd_writeprotect(w->uffd, w->addr, w->len, true));
 	for (i = 0; i < w->nr; i++)
-		ASSERT_TRUE(!!(wp_state(w, 0, i) & PM_UFFD_WP))
+		ASSERT_TRUE(!!(WP_STATE(w, 0, i) & PM_UFFD_WP))
 			TH_LOG("page %zu not uffd-wp right after UFFDIO_WRITEPROTECT: 0x%llx",
 			       i, (unsigned long long)wp_state(w, 0, i));
 }
@@ -85,7 +85,7 @@ static __attribute__((noinline)) void expect_markers_everywhere(struct __test_me
 	size_t i;
 
 	for (i = 0; i < w->nr; i++) {
-		pm = wp_state(w, 0, i);
+		pm = WP_STATE(w, 0, i);
 		ASSERT_FALSE(!!(pm & PM_PRESENT))
 			TH_LOG("page %zu still present after %s: 0x%llx", i, after,
 			       (unsigned long long)pm);
@@ -165,7 +165,7 @@ TEST_F(zap, marker_dropped_on_munmap)
 	ASSERT_EQ((void *)wp_page(w, first), (void *)remap) TH_LOG("remap: %s", strerror(errno));
 	ASSERT_EQ(0, uffd_register(w->uffd, remap, n * w->unit, UFFDIO_REGISTER_MODE_WP));
 	for (i = first; i < first + n; i++) {
-		pm = wp_state(w, 0, i);
+		pm = WP_STATE(w, 0, i);
 		ASSERT_BEHAVIOUR(ROW, !(pm & PM_UFFD_WP),
 				 "page %zu of a fresh mapping carries uffd-wp left over from the unmapped VMA: 0x%llx",
 				 i, (unsigned long long)pm);
@@ -202,7 +202,7 @@ TEST_F(zap, hole_punch_keeps_marker_over_the_hole)
 			       (off_t)(first * w->unit), (off_t)(n * w->unit)))
 		TH_LOG("punching pages %zu-%zu: %s", first, first + n - 1, strerror(errno));
 	for (i = first; i < first + n; i++) {
-		pm = wp_state(w, 0, i);
+		pm = WP_STATE(w, 0, i);
 		if (!w->shared && (pm & PM_PRESENT))
 			continue;
 		ASSERT_BEHAVIOUR(ROW, !(pm & PM_PRESENT) && (pm & PM_UFFD_WP),
@@ -213,7 +213,7 @@ TEST_F(zap, hole_punch_keeps_marker_over_the_hole)
 	for (i = first; i < first + n; i++) {
 		ASSERT_TRUE(wp_page_holds(w, i, 0, 0, &seen))
 			TH_LOG("punched page %zu reads 0x%02x, expected zeroes", i, seen);
-		pm = wp_state(w, 0, i);
+		pm = WP_STATE(w, 0, i);
 		ASSERT_BEHAVIOUR(ROW, (pm & PM_PRESENT) && (pm & PM_UFFD_WP),
 				 "punched page %zu after a read: expected a present uffd-wp PTE, 0x%llx",
 				 i, (unsigned long long)pm);

@@ -15,8 +15,31 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-/* Tag the running test with the catalog row it checks. */
+/* Tag the running test with the catalog row whose kernel behaviour it checks. */
 #define BEHAVIOUR(row) fprintf(stderr, "# behaviour: %s\n", row)
+
+/*
+ * Tag a verdict test: one that checks what uffdscope.ko predicts about the
+ * row (its `collapse` and `faultaround` answers), not whether the kernel has
+ * the row's behaviour. The runner must not count it as evidence for the row:
+ * a kernel lacking the behaviour passes it when the module predicts that.
+ */
+#define VERDICT(row) fprintf(stderr, "# verdict: %s\n", row)
+
+/*
+ * Assert that uffdscope.ko, the second witness, agrees with the kernel's own
+ * evidence (pagemap, uffd messages, data). Kernel evidence decides a row; a
+ * disagreement is the module's failure, never the row's absence, and says so
+ * in its own words: "# witness: ..." lines.
+ */
+#define ASSERT_WITNESS(cond, fmt, ...) do {					\
+	bool __agrees = !!(cond);					\
+	if (!__agrees) {						\
+		fprintf(stderr, "# witness: uffdscope.ko disagrees with the kernel: " fmt "\n", \
+			##__VA_ARGS__);					\
+		ASSERT_TRUE(__agrees) TH_LOG("uffdscope.ko disagrees with the kernel's evidence"); \
+	}								\
+} while (0)
 
 /*
  * Assert that the behaviour @row holds. When @cond is false, the kernel lacks

@@ -6,7 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/vfs.h>
 #include <unistd.h>
+#include <linux/magic.h>
 #include <linux/memfd.h>
 
 #include "memory.h"
@@ -19,6 +21,71 @@
 size_t page_size(void)
 {
 	return (size_t)sysconf(_SC_PAGESIZE);
+}
+
+static unsigned long read_ulong(const char *path, unsigned long dflt)
+{
+	unsigned long val;
+	FILE *f = fopen(path, "re");
+	int n;
+
+	if (!f)
+		return dflt;
+	n = fscanf(f, "%lu", &val);
+	fclose(f);
+	return n == 1 ? val : dflt;
+}
+
+size_t pmd_size(void)
+{
+	static size_t size;
+
+	if (!size) {
+		size_t ps = page_size();
+
+		size = read_ulong("/sys/kernel/mm/transparent_hugepage/hpage_pmd_size",
+				  ps * (ps / 8));
+	}
+	return size;
+}
+
+size_t pages_per_pmd(void)
+{
+	return pmd_size() / page_size();
+}
+
+size_t hugetlb_size(void)
+{
+	static long size = -1;
+	char line[128];
+	FILE *f;
+
+	if (size >= 0)
+		return (size_t)size;
+	size = 0;
+	f = fopen("/proc/meminfo", "re");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long kb;
+
+		if (sscanf(line, "Hugepagesize: %lu kB", &kb) == 1) {
+			size = (long)(kb << 10);
+			break;
+		}
+	}
+	fclose(f);
+	return (size_t)size;
+}
+
+const char *hugetlb_knob(const char *name, char *buf, size_t len)
+{
+	size_t hs = hugetlb_size();
+
+	if (!hs)
+		return NULL;
+	snprintf(buf, len, "/sys/kernel/mm/hugepages/hugepages-%zukB/%s", hs >> 10, name);
+	return buf;
 }
 
 int memfd_pages(const char *name, size_t npages)
@@ -56,6 +123,25 @@ int memfd_fill(int fd, size_t first, size_t npages, unsigned char seed)
 	}
 	free(buf);
 	return ret;
+}
+
+int memfd_hugetlb(const char *name, size_t nr_huge)
+{
+	size_t hs = hugetlb_size();
+	int fd;
+
+	if (!hs)
+		return -ENOENT;
+	fd = memfd_create(name, MFD_CLOEXEC | MFD_HUGETLB);
+	if (fd < 0)
+		return -errno;
+	if (ftruncate(fd, (off_t)(nr_huge * hs))) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	return fd;
 }
 
 int memfd_hugetlb_2m(const char *name, size_t nr_huge)
@@ -101,6 +187,19 @@ void *mmap_aligned(size_t len, size_t align, int prot, int flags, int fd, off_t 
 	if (start + span > aligned + len)
 		munmap((void *)(aligned + len), start + span - (aligned + len));
 	return addr;
+}
+
+void *mmap_pmd(int fd, size_t len, bool shared)
+{
+	size_t align = pmd_size();
+	struct statfs fs;
+
+	/* a hugetlbfs file's pages may be larger than a PMD (arm64 contiguous PMDs) */
+	if (fd >= 0 && !fstatfs(fd, &fs) && fs.f_type == HUGETLBFS_MAGIC &&
+	    (size_t)fs.f_bsize > align)
+		align = fs.f_bsize;
+	return mmap_aligned(len, align, PROT_READ | PROT_WRITE,
+			    shared ? MAP_SHARED : MAP_PRIVATE, fd, 0);
 }
 
 void *mmap_2m(int fd, size_t len, bool shared)

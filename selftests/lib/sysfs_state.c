@@ -147,3 +147,17 @@ int knob_restore_all(void)
 	}
 	return first_err;
 }
+
+bool thp_configured(void)
+{
+	char line[128];
+	bool found = false;
+	FILE *f = fopen("/proc/meminfo", "re");
+
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f))
+		found = !strncmp(line, "AnonHugePages:", 14);
+	fclose(f);
+	return found;
+}

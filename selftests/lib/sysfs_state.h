@@ -12,6 +12,7 @@
 #ifndef UFFDSCOPE_SYSFS_STATE_H
 #define UFFDSCOPE_SYSFS_STATE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #define THP_DIR		"/sys/kernel/mm/transparent_hugepage"
@@ -19,6 +20,7 @@
 #define THP_SHMEM	THP_DIR "/shmem_enabled"
 #define THP_DEFRAG	THP_DIR "/defrag"
 #define KHUGEPAGED_DIR	THP_DIR "/khugepaged"
+/* Only for inspector.c: the tests here use hugetlb_knob() of memory.h. */
 #define HUGETLB_2M_NR	"/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages"
 #define FAULT_AROUND_BYTES "/sys/kernel/debug/fault_around_bytes"
 
@@ -52,5 +54,35 @@ long knob_read_long(const char *path);
  * Returns 0, or the first -errno met (it still tries every knob).
  */
 int knob_restore_all(void);
+
+/*
+ * Whether the kernel was built with CONFIG_TRANSPARENT_HUGEPAGE: /proc/meminfo
+ * has its AnonHugePages line exactly then. Debian's PREEMPT_RT kernels lack it
+ * (THP depends on !PREEMPT_RT), and with it the whole THP_DIR.
+ */
+bool thp_configured(void);
+
+/*
+ * knob_set() of a THP_DIR knob in a test or its setup (the harness must be
+ * included first): SKIP when the knob is missing because the kernel has no
+ * THP at all, fail when it is missing on a kernel built with THP, or when the
+ * write fails. Either way it first restores the knobs changed so far: a setup
+ * that stops runs no teardown.
+ */
+#define THP_KNOB_SET(path, value) do {						\
+	int __ret = knob_set(path, value);					\
+	if (__ret)								\
+		knob_restore_all();						\
+	if (__ret == -ENOENT && !thp_configured())				\
+		SKIP(return, "kernel built without CONFIG_TRANSPARENT_HUGEPAGE (no %s, no AnonHugePages in /proc/meminfo)", \
+		     THP_DIR);							\
+	ASSERT_EQ(0, __ret) TH_LOG("setting %s to %s: %s", path, value, strerror(-__ret)); \
+} while (0)
+
+/* SKIP the calling test when the kernel has no THP (see thp_configured()). */
+#define THP_REQUIRE() do {							\
+	if (!thp_configured())							\
+		SKIP(return, "kernel built without CONFIG_TRANSPARENT_HUGEPAGE (no AnonHugePages in /proc/meminfo): nothing collapses"); \
+} while (0)
 
 #endif /* UFFDSCOPE_SYSFS_STATE_H */

@@ -12,21 +12,26 @@
 #include "wp_area.h"
 #include "wp_scope.h"
 
-/* Reserve @need more 2 MiB pages than are free now. */
+/* Reserve @need more default-size huge pages than are free now. */
 static int reserve_huge_pages(size_t need)
 {
-	long total = knob_read_long(HUGETLB_2M_NR);
-	long free_now = knob_read_long("/sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages");
+	char nr_path[128], free_path[128];
+	long total, free_now;
 	int ret;
 
+	if (!hugetlb_knob("nr_hugepages", nr_path, sizeof(nr_path)) ||
+	    !hugetlb_knob("free_hugepages", free_path, sizeof(free_path)))
+		return -ENOENT;
+	total = knob_read_long(nr_path);
+	free_now = knob_read_long(free_path);
 	if (total < 0 || free_now < 0)
 		return -ENOENT;
 	if ((size_t)free_now >= need)
 		return 0;
-	ret = knob_set_ulong(HUGETLB_2M_NR, total + need - free_now);
+	ret = knob_set_ulong(nr_path, total + need - free_now);
 	if (ret)
 		return ret;
-	free_now = knob_read_long("/sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages");
+	free_now = knob_read_long(free_path);
 	return free_now >= 0 && (size_t)free_now >= need ? 0 : -ENOMEM;
 }
 
@@ -59,7 +64,7 @@ int wp_area_setup(struct wp_area *w, enum mem_kind kind, bool shared, size_t nr,
 	w->kind = kind;
 	w->shared = shared;
 	w->nr = nr;
-	w->unit = kind == MEM_HUGETLB ? SZ_2M : page_size();
+	w->unit = kind == MEM_HUGETLB ? hugetlb_size() : page_size();
 	w->len = nr * w->unit;
 
 	*why = "userfaultfd";
@@ -69,7 +74,12 @@ int wp_area_setup(struct wp_area *w, enum mem_kind kind, bool shared, size_t nr,
 		goto fail;
 	}
 	if (kind == MEM_HUGETLB) {
-		*why = "reserving 2 MiB huge pages";
+		*why = "reserving huge pages";
+		if (!w->unit) {
+			ret = -ENOMEM;
+			*why = "no hugetlbfs (no Hugepagesize in /proc/meminfo)";
+			goto fail;
+		}
 		/*
 		 * The file's pages; for a private mapping also a copy of each
 		 * for the test and for a forked child, and one spare.
@@ -77,7 +87,7 @@ int wp_area_setup(struct wp_area *w, enum mem_kind kind, bool shared, size_t nr,
 		ret = reserve_huge_pages(shared ? nr : 3 * nr + 1);
 		if (ret)
 			goto fail;
-		w->memfd = memfd_hugetlb_2m("uffdscope-wp", nr);
+		w->memfd = memfd_hugetlb("uffdscope-wp", nr);
 	} else {
 		w->memfd = memfd_pages("uffdscope-wp", nr);
 	}
@@ -91,7 +101,7 @@ int wp_area_setup(struct wp_area *w, enum mem_kind kind, bool shared, size_t nr,
 	if (ret)
 		goto fail;
 	*why = "mmap";
-	w->addr = mmap_2m(w->memfd, w->len, shared);
+	w->addr = mmap_pmd(w->memfd, w->len, shared);
 	if (w->addr == MAP_FAILED) {
 		ret = -errno;
 		w->addr = NULL;
@@ -155,26 +165,9 @@ bool wp_page_holds(const struct wp_area *w, size_t i, size_t skip, unsigned char
 
 uint64_t wp_state(const struct wp_area *w, pid_t pid, size_t i)
 {
-	struct wp_seen seen;
 	uint64_t entry;
 	int fd;
 
-	if (!wp_scope_seen(pid, wp_page(w, i), w->unit, &seen)) {
-		switch (seen.view) {
-		case VIEW_NONE:
-			return 0;
-		case VIEW_MARKER_WP:
-			return PM_UFFD_WP;
-		case VIEW_PRESENT_WP:
-			return PM_PRESENT | PM_UFFD_WP;
-		case VIEW_PRESENT:
-			return PM_PRESENT;
-		case VIEW_SWAP_WP:
-			return PM_SWAP | PM_UFFD_WP;
-		default:
-			return PM_SWAP;
-		}
-	}
 	if (!pid)
 		return wp_pagemap(w, i) & (PM_PRESENT | PM_UFFD_WP | PM_SWAP);
 	fd = pagemap_open(pid);
@@ -183,4 +176,36 @@ uint64_t wp_state(const struct wp_area *w, pid_t pid, size_t i)
 	entry = pagemap_get(fd, wp_page(w, i));
 	close(fd);
 	return entry & (PM_PRESENT | PM_UFFD_WP | PM_SWAP);
+}
+
+/*
+ * What pagemap shows for what the module saw. Only the present and uffd-wp
+ * bits are compared: pagemap sets PM_SWAP for a shmem marker but not for a
+ * hugetlb one, and cannot tell a marker from a swap entry at all.
+ */
+static uint64_t view_bits(enum wp_view v)
+{
+	switch (v) {
+	case VIEW_NONE:
+	case VIEW_OTHER:
+		return 0;
+	case VIEW_MARKER_WP:
+	case VIEW_SWAP_WP:
+		return PM_UFFD_WP;
+	case VIEW_PRESENT_WP:
+		return PM_PRESENT | PM_UFFD_WP;
+	case VIEW_PRESENT:
+		return PM_PRESENT;
+	}
+	return 0;
+}
+
+int wp_witness(const struct wp_area *w, pid_t pid, size_t i, uint64_t pm,
+	       struct wp_seen *seen)
+{
+	int ret = wp_scope_seen(pid, wp_page(w, i), w->unit, seen);
+
+	if (ret)
+		return ret;
+	return view_bits(seen->view) == (pm & (PM_PRESENT | PM_UFFD_WP));
 }
