@@ -22,9 +22,9 @@ else
 	kernels=${UFFDSCOPE_DEBUG_KERNELS:-debug debug-arm64 debug-arm64-16k debug-arm64-16k:nolpa2}
 fi
 for k in $kernels; do
-	case ${k%%:*} in
-	debug | debug-arm64 | debug-arm64-16k) ;;
-	*) die "unknown debug kernel '$k': the debug kernels are debug, debug-arm64, debug-arm64-16k (optionally :nolpa2 for arm64)" ;;
+	case $k in
+	debug | debug-arm64 | debug-arm64-16k | debug-arm64:nolpa2 | debug-arm64-16k:nolpa2) ;;
+	*) die "unknown debug kernel '$k': the debug kernels are debug, debug-arm64, debug-arm64-16k (the arm64 ones also with :nolpa2)" ;;
 	esac
 done
 
