@@ -35,6 +35,8 @@ static __attribute__((noinline)) void pmd_thp_setup(struct __test_metadata *_met
 	long pmd_kb;
 	int ret;
 
+	/* Before MADV_HUGEPAGE, which a kernel without THP refuses (EINVAL). */
+	THP_REQUIRE();
 	*nr = pages_per_pmd();
 	WP_AREA_SETUP(w, MEM_SHMEM, true, *nr, WP_FILE_FEATURES, UFFDIO_REGISTER_MODE_WP);
 	/* Empty the page cache, so the first fault can allocate one THP. */

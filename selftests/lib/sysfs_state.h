@@ -82,7 +82,7 @@ bool thp_configured(void);
 /* SKIP the calling test when the kernel has no THP (see thp_configured()). */
 #define THP_REQUIRE() do {							\
 	if (!thp_configured())							\
-		SKIP(return, "kernel built without CONFIG_TRANSPARENT_HUGEPAGE (no AnonHugePages in /proc/meminfo): nothing collapses"); \
+		SKIP(return, "kernel built without CONFIG_TRANSPARENT_HUGEPAGE (no AnonHugePages in /proc/meminfo): no transparent huge pages"); \
 } while (0)
 
 #endif /* UFFDSCOPE_SYSFS_STATE_H */
