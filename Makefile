@@ -5,6 +5,7 @@
 #   make run             the main job: boot Debian 6.12 in QEMU with the module and show it
 #   make check           the tests: every kernel of the matrix in QEMU, plus the host
 #   make check-debug     the whole suite under the debug kernels (KASAN, lockdep ...), x86_64 and arm64
+#   make bench           the benchmarks (selftests/bench_*.c) in every kernel of the matrix
 #   make lint            W=1, sparse C=2 and checkpatch --strict over the module
 #   make tools           the uffdscope command (tools/), static, for the host or ARCH=arm64
 #   make install         the command, its man page, the catalog and the probe programs
@@ -16,7 +17,7 @@ KDIR ?= /lib/modules/$(shell uname -r)/build
 # Warnings are errors here: the module must build clean with W=1 on every kernel.
 KBUILD_FLAGS = -C $(KDIR) M=$(CURDIR) W=1 KCFLAGS=-Werror
 
-.PHONY: all module selftests run check check-debug lint clean tools install
+.PHONY: all module selftests run check check-debug bench lint clean tools install
 
 all: module tools
 
@@ -40,6 +41,9 @@ check:
 
 check-debug:
 	scripts/run-debug.sh
+
+bench:
+	scripts/run-bench.sh
 
 lint:
 	scripts/lint.sh

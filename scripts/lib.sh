@@ -50,7 +50,9 @@ elapsed() {
 }
 
 # The test programs to run: the names given (each must be a selftests/*.c), or every
-# selftests/*.c but the demo_*.c showcases of the main job. Fills the array "progs".
+# selftests/*.c but the demo_*.c showcases of the main job and the bench_*.c benchmarks
+# (they print figures, they do not pass or fail on them: scripts/run-bench.sh runs them).
+# Fills the array "progs".
 select_programs() {
 	local p f
 	progs=()
@@ -63,7 +65,7 @@ select_programs() {
 		return 0
 	fi
 	for f in "$UFFDSCOPE_TOP"/selftests/*.c; do
-		case $(basename "$f") in demo_*) continue ;; esac
+		case $(basename "$f") in demo_* | bench_*) continue ;; esac
 		progs+=("$(basename "$f" .c)")
 	done
 }
