@@ -16,14 +16,7 @@ set -euo pipefail
 [ $# -ge 2 ] || die "usage: scripts/kernel-suite.sh KERNEL_FOLDER ID [PROG ...]"
 kernel=$1 id=$2
 shift 2
-if [ $# -gt 0 ]; then
-	progs=("$@")
-else
-	progs=()
-	for f in "$UFFDSCOPE_TOP"/selftests/*.c; do
-		progs+=("$(basename "$f" .c)")
-	done
-fi
+select_programs "$@"
 export UFFDSCOPE_TEST_TIMEOUT=${UFFDSCOPE_TEST_TIMEOUT:-120}
 for p in "${progs[@]}"; do
 	logf=$UFFDSCOPE_CACHE/results/$id-$p.log
