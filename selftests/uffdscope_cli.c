@@ -6,8 +6,9 @@
  * uffd-wp marker MADV_DONTNEED leaves, a PMD-mapped THP), that every --json
  * document parses with a strict parser, that each failure it can meet in a
  * VM (no such process, a kernel thread, debugfs not mounted, the module not
- * loaded, no CAP_SYS_ADMIN) gives its one-line message and its own exit
- * code, that bad RANGEs are usage errors, and that `report` reads probe
+ * loaded, no CAP_SYS_ADMIN, no CAP_SYS_PTRACE for another process) gives its
+ * one-line message and its own exit code, that bad RANGEs are usage errors,
+ * and that `report` reads probe
  * programs' results, keeps its time budget and restores what a killed probe
  * changed. Failure states are made in private mount namespaces or child
  * processes: nothing outside the test changes.
@@ -548,6 +549,24 @@ TEST(root_without_cap_sys_admin_exits_7)
 	RUN_IN(r, root_without_cap_sys_admin, "ptes", fmt("%d", getpid()));
 	EXPECT_EQ(TOOL_NO_CAPABILITY, r->rc) TH_LOG("exit %d: %s", r->rc, r->err);
 	EXPECT_NE(NULL, strstr(r->err, "CAP_SYS_ADMIN")) TH_LOG("%s", r->err);
+	free(r);
+}
+
+static int root_without_cap_sys_ptrace(void)
+{
+	return prctl(PR_CAPBSET_DROP, 19 /* CAP_SYS_PTRACE */, 0, 0, 0);
+}
+
+TEST(another_process_without_cap_sys_ptrace_exits_7)
+{
+	struct run *r = malloc(sizeof(*r));
+
+	TOOL_REQUIRE();
+	/* The module: CAP_SYS_ADMIN alone reads only the writer's own process. */
+	SCOPE_REQUIRE();
+	RUN_IN(r, root_without_cap_sys_ptrace, "vmas", "1");
+	EXPECT_EQ(TOOL_NO_CAPABILITY, r->rc) TH_LOG("exit %d: %s", r->rc, r->err);
+	EXPECT_NE(NULL, strstr(r->err, "CAP_SYS_PTRACE")) TH_LOG("%s", r->err);
 	free(r);
 }
 

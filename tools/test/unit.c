@@ -151,6 +151,9 @@ static void diagnoses(void)
 	diagnosis(EACCES, "open", EXIT_NO_CAPABILITY, "EACCES without CAP_SYS_ADMIN");
 	put("status", "CapEff:\t0000000000200000\n");
 	diagnosis(EPERM, "query", EXIT_ERROR, "CAP_SYS_ADMIN alone, no lockdown");
+	diagnosis(EACCES, "query", EXIT_NO_CAPABILITY, "another process without CAP_SYS_PTRACE");
+	put("status", "CapEff:\t0000000000280000\n");
+	diagnosis(EACCES, "query", EXIT_ERROR, "EACCES with CAP_SYS_ADMIN and CAP_SYS_PTRACE");
 	diagnosis(ESRCH, "query", EXIT_NO_PROCESS, "ESRCH");
 	diagnosis(ENXIO, "query", EXIT_NO_PROCESS, "kernel thread");
 	diagnosis(ERANGE, "query", EXIT_USAGE, "beyond TASK_SIZE");

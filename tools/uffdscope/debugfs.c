@@ -11,6 +11,7 @@
 #include "debugfs.h"
 #include "uffdscope.h"
 
+#define CAP_SYS_PTRACE_BIT 19
 #define CAP_SYS_ADMIN_BIT 21
 
 const struct sys_paths default_paths = {
@@ -65,6 +66,11 @@ const char *lockdown_mode(const struct sys_paths *p, char *buf, int size)
 
 bool has_cap_sys_admin(const struct sys_paths *p)
 {
+	return has_cap(p, CAP_SYS_ADMIN_BIT);
+}
+
+bool has_cap(const struct sys_paths *p, int bit)
+{
 	unsigned long long eff = 0;
 	char line[256];
 	bool found = false;
@@ -75,7 +81,7 @@ bool has_cap_sys_admin(const struct sys_paths *p)
 	while (!found && fgets(line, sizeof(line), f))
 		found = sscanf(line, "CapEff: %llx", &eff) == 1;
 	fclose(f);
-	return found ? (eff >> CAP_SYS_ADMIN_BIT) & 1 : geteuid() == 0;
+	return found ? (eff >> bit) & 1 : geteuid() == 0;
 }
 
 static void say(struct diagnosis *d, int code, const char *fmt, const char *a,
@@ -105,6 +111,11 @@ void diagnose(const struct sys_paths *p, const char *file, const char *stage,
 	if ((err == EACCES || err == EPERM) && !has_cap_sys_admin(p))
 		return say(d, EXIT_NO_CAPABILITY,
 			   "%s/uffdscope needs CAP_SYS_ADMIN: run as root%s", p->debugfs, "");
+	/* The module lets CAP_SYS_ADMIN alone read only the caller's own process. */
+	if (err == EACCES && strcmp(stage, "open") && !has_cap(p, CAP_SYS_PTRACE_BIT))
+		return say(d, EXIT_NO_CAPABILITY,
+			   "looking at another process needs CAP_SYS_PTRACE as well (%s)%s",
+			   query, "");
 	/*
 	 * Lockdown refuses debugfs files that can be written (ours are 0600)
 	 * with EPERM, even to root: securityfs says whether it is on.

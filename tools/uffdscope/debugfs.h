@@ -49,7 +49,8 @@ void diagnose(const struct sys_paths *p, const char *file, const char *stage,
 bool debugfs_mounted(const struct sys_paths *p);
 /* The selected lockdown mode ("none", "integrity", "confidentiality"), or NULL. */
 const char *lockdown_mode(const struct sys_paths *p, char *buf, int size);
-/* Whether the effective capabilities hold CAP_SYS_ADMIN. */
+/* Whether the effective capabilities hold CAP_SYS_ADMIN, or capability @bit. */
 bool has_cap_sys_admin(const struct sys_paths *p);
+bool has_cap(const struct sys_paths *p, int bit);
 
 #endif /* UFFDSCOPE_DEBUGFS_H */
