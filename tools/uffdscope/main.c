@@ -51,7 +51,8 @@ static const char usage_text[] =
 "  -h, --help           this text\n"
 "\n"
 "Exit: 0 ok, 1 error, 2 usage, 3 no such process, 4 module not loaded,\n"
-"5 debugfs not mounted, 6 lockdown, 7 no CAP_SYS_ADMIN, 8 report: a row absent.\n"
+"5 debugfs not mounted, 6 lockdown, 7 no CAP_SYS_ADMIN (or CAP_SYS_PTRACE for\n"
+"another process), 8 report: a row absent.\n"
 "See uffdscope(1) and Documentation/tools.rst.\n";
 
 int fail(int code, const char *fmt, ...)
