@@ -22,6 +22,7 @@
 #include <signal.h>
 #include <time.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -1293,6 +1294,78 @@ TEST_F(inspector, walk_is_safe_under_concurrent_mm_changes)
 	munmap(r.anon, RACE_PMDS * insp_pmd_bytes());
 	munmap(r.shm, 2 * insp_pmd_bytes());
 	close(r.memfd);
+}
+
+/*
+ * userfaultfd read-write protection (7.3+, CONFIG_USERFAULTFD_RWP): the
+ * protected entries are present PROT_NONE entries carrying the uffd bit in
+ * an accessible VMA; the module must call them uffd_rwp, not a NUMA hint,
+ * not uffd-wp, and the vmas line must show the registration.
+ */
+TEST_F(inspector, uffd_rwp_entries_are_protnone_uffd_rwp)
+{
+#ifdef UFFD_FEATURE_RWP
+	size_t psize = page_size(), len = NR_PAGES * psize, i;
+	struct uffdio_rwprotect rw = { 0 };
+	const struct scope_line *l;
+	struct scope_answer ans;
+	uint64_t missing, pm_bits;
+	char *area;
+	int uffd, pm, err;
+
+	uffd = uffd_open(UFFD_FEATURE_RWP, &missing);
+	if (uffd == -EOPNOTSUPP)
+		SKIP(return, "userfaultfd without UFFD_FEATURE_RWP (read-write protection: 7.3+ with CONFIG_USERFAULTFD_RWP)");
+	ASSERT_LE(0, uffd) TH_LOG("userfaultfd: %s", strerror(-uffd));
+	area = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, area);
+	ASSERT_EQ(0, madvise(area, len, MADV_NOHUGEPAGE));
+	memset(area, 15, len);
+	ASSERT_EQ(0, uffd_register(uffd, area, len, UFFDIO_REGISTER_MODE_RWP));
+	rw.range.start = (uintptr_t)area;
+	rw.range.len = len / 2;
+	rw.mode = UFFDIO_RWPROTECT_MODE_RWP;
+	ASSERT_EQ(0, ioctl(uffd, UFFDIO_RWPROTECT, &rw)) TH_LOG("UFFDIO_RWPROTECT: %s",
+								strerror(errno));
+
+	err = scope_vmas(0, area, len, &ans);
+	ASSERT_EQ(0, err);
+	scope_dump(&ans);
+	ASSERT_TRUE(scope_is(&ans.lines[0], "uffd_rwp", "1") &&
+		    scope_is(&ans.lines[0], "uffd_wp", "0"))
+		TH_LOG("vmas: expected uffd_rwp=1 uffd_wp=0, saw %s and %s",
+		       scope_get(&ans.lines[0], "uffd_rwp"), scope_get(&ans.lines[0], "uffd_wp"));
+	scope_free(&ans);
+
+	err = scope_ptes(0, area, len, "mode=entries", &ans);
+	ASSERT_EQ(0, err);
+	scope_dump(&ans);
+	pm = pagemap_open(0);
+	ASSERT_LE(0, pm);
+	pm_bits = pagemap_get(pm, area);
+	close(pm);
+	TH_LOG("pagemap of a protected page: 0x%llx (PRESENT=%d UFFD_WP=%d)",
+	       (unsigned long long)pm_bits, !!(pm_bits & PM_PRESENT), !!(pm_bits & PM_UFFD_WP));
+	ASSERT_TRUE(!!(pm_bits & PM_PRESENT)) TH_LOG("pagemap: an RWP-protected page is present");
+	for (i = 0; i < NR_PAGES; i++) {
+		bool rwp = i < NR_PAGES / 2;
+
+		l = scope_find(&ans, area + i * psize);
+		ASSERT_TRUE(scope_is(l, "kind", "present") &&
+			    scope_is(l, "protnone", rwp ? "uffd_rwp" : "0") &&
+			    scope_is(l, "uffd_rwp", rwp ? "1" : "0") &&
+			    scope_is(l, "uffd_wp", "0"))
+			TH_LOG("page %zu: expected present protnone=%s uffd_rwp=%d uffd_wp=0, saw kind=%s protnone=%s uffd_rwp=%s uffd_wp=%s",
+			       i, rwp ? "uffd_rwp" : "0", rwp, kind_of(l),
+			       l ? scope_get(l, "protnone") : "-", l ? scope_get(l, "uffd_rwp") : "-",
+			       l ? scope_get(l, "uffd_wp") : "-");
+	}
+	scope_free(&ans);
+	munmap(area, len);
+	close(uffd);
+#else
+	SKIP(return, "built against uapi headers without UFFD_FEATURE_RWP");
+#endif
 }
 
 /*
