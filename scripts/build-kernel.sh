@@ -213,6 +213,9 @@ release=$(cat "$tree/build/include/config/kernel.release")
 kmake INSTALL_MOD_PATH="$tmp/modroot" modules_install
 # modules_install links build/ to the folder's temporary name: point it at kdir, relatively.
 ln -sfn ../../../../tree/build "$tmp/modroot/lib/modules/$release/build"
+# kernel/ as in every module tree, also when everything is built in (the arm64 kernels build
+# no module at all, and the initramfs looks for the suite's modules there).
+mkdir -p "$tmp/modroot/lib/modules/$release/kernel"
 cp "$tree/build/$image" "$tmp/vmlinuz"
 cp "$tree/build/.config" "$tmp/config"
 echo "$release" >"$tmp/release"
