@@ -522,14 +522,17 @@ static void expect_pmd_thp(struct __test_metadata *_metadata, char *area,
 static char *anon_thp(struct __test_metadata *_metadata, unsigned char fill)
 {
 	char *area = mmap_pmd_aligned(-1, insp_pmd_bytes(), false);
-	int ret;
+	int ret, tries;
 
 	if (area == MAP_FAILED)
 		return area;
 	if (knob_set(THP_ENABLED, "madvise"))
 		return MAP_FAILED;
 	memset(area, fill, insp_pmd_bytes());
+	/* EAGAIN is the kernel's "temporary, try again" (a page locked, off LRU) */
 	ret = madv_collapse(area, insp_pmd_bytes());
+	for (tries = 1; ret == -EAGAIN && tries < 5; tries++)
+		ret = madv_collapse(area, insp_pmd_bytes());
 	if (ret) {
 		TH_LOG("MADV_COLLAPSE of %zu KiB of anon: %s", insp_pmd_bytes() >> 10,
 		       collapse_errname(ret));
