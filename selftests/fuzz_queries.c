@@ -50,9 +50,14 @@
 #define INPUT_MAX	1024	/* generated inputs, overlong ones included */
 #define ANSWER_CAP	(8 << 20)
 
-/* The corpus, built into the program: the VMs have only the binary. */
+/*
+ * The corpus, built into the program: the VMs have only the binary. The
+ * labels are global (hidden): arm64 resolves a local label through a GOT
+ * slot of its section, which made both names point at the first file.
+ */
 #define CORPUS_FILE(sym, path)						\
-	__asm__(".section .rodata\n.balign 8\n" #sym ":\n"		\
+	__asm__(".section .rodata\n.balign 8\n.globl " #sym "\n"	\
+		".hidden " #sym "\n" #sym ":\n"				\
 		".incbin \"" path "\"\n.byte 0\n.previous\n");		\
 	extern const char sym[]
 CORPUS_FILE(corpus_queries, "fuzz-corpus/queries.txt");
