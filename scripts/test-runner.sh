@@ -99,6 +99,15 @@ done
 	expect_error vm_hangs "did not finish within 3 s" 60 \
 		env UFFDSCOPE_KERNEL_ID=runner-hang UFFDSCOPE_VM_LIMIT=3 UFFDSCOPE_QUIET=1 \
 		bash "$UFFDSCOPE_TOP/scripts/run-vm.sh" 6.12-amd64 smoke
+	# The suite's kselftest layout run by the kernel's own run_kselftest.sh (28 s warm).
+	n=$((n + 1))
+	echo "# #  RUN           runner.kselftest_install_runs_unchanged ..."
+	if timeout 180 bash "$UFFDSCOPE_TOP/scripts/test-kselftest-install.sh" >"$work/out" 2>&1; then
+		echo "# ok $n runner.kselftest_install_runs_unchanged"
+	else
+		grep -E 'FAILED|error' "$work/out" | sed 's/^/# # /'
+		echo "# not ok $n runner.kselftest_install_runs_unchanged"
+	fi
 	echo "ok 1 selftests: uffdscope: runner"
 	echo "@@UFFDSCOPE-END"
 } >"$results/console.log" 2>&1
