@@ -107,15 +107,19 @@ static const char *const file_names[NR_FILES] = {
 	"ptes", "vmas", "collapse", "faultaround", "version",
 };
 
-enum key_bit { K_PID = 1, K_START = 2, K_END = 4, K_LEN = 8, K_MODE = 16, K_NONE = 32 };
+enum key_bit { K_PID = 1, K_START = 2, K_END = 4, K_LEN = 8, K_MODE = 16, K_NONE = 32, K_RAW = 64 };
 
-static const char *const common_keys[] = { "pid", "start", "end", "len", "mode", "none" };
+#define NR_KEYS 7
+
+static const char *const common_keys[NR_KEYS] = {
+	"pid", "start", "end", "len", "mode", "none", "raw",
+};
 
 static unsigned int allowed_keys(enum file_id f)
 {
 	switch (f) {
 	case F_PTES:
-		return K_PID | K_START | K_END | K_LEN | K_MODE | K_NONE;
+		return K_PID | K_START | K_END | K_LEN | K_MODE | K_NONE | K_RAW;
 	case F_VMAS:
 		return K_PID | K_START | K_END | K_LEN;
 	case F_COLLAPSE:
@@ -579,7 +583,7 @@ static int model_kstrtobool(const char *s)
 struct query {
 	long pid;
 	uint64_t start, end, extra;
-	bool has_extra, entries;
+	bool has_extra, entries, raw;
 	unsigned int seen;
 };
 
@@ -613,9 +617,9 @@ static int model_parse(enum file_id f, const char *in, size_t n, struct query *q
 				return err;
 			continue;
 		}
-		for (i = 0; i < 6 && strcmp(common_keys[i], tok); i++)
+		for (i = 0; i < NR_KEYS && strcmp(common_keys[i], tok); i++)
 			;
-		if (i == 6)
+		if (i == NR_KEYS)
 			return -EINVAL;
 		bit = 1u << i;
 		if (!(allowed & bit) || (q->seen & bit))
@@ -639,8 +643,11 @@ static int model_parse(enum file_id f, const char *in, size_t n, struct query *q
 			err = strcmp(val, "entries") && strcmp(val, "runs") ? -EINVAL : 0;
 			q->entries = !strcmp(val, "entries");
 			break;
-		default:
+		default:	/* none=, raw= */
 			err = model_kstrtobool(val);
+			if (bit == K_RAW)
+				q->raw = strchr("yYtT1", val[0]) ||
+					 ((val[0] | 0x20) == 'o' && (val[1] | 0x20) == 'n');
 			break;
 		}
 		if (err)
@@ -754,7 +761,7 @@ static void model_write(enum file_id f, const char *in, size_t n, bool readonly,
 
 static bool documented_write_errno(int err)
 {
-	return err == -EPERM || err == -E2BIG || err == -EINVAL || err == -ESRCH ||
+	return err == -EPERM || err == -EACCES || err == -E2BIG || err == -EINVAL || err == -ESRCH ||
 	       err == -ENXIO || err == -ERANGE || err == -EINTR || err == -EFAULT;
 }
 
@@ -856,12 +863,20 @@ static bool answer_parses(enum file_id f, char *text, size_t len,
 				continue;
 			}
 			if (!scope_get(&l, "level") || !known_level(scope_get(&l, "level")) ||
-			    !scope_get(&l, "kind") || !scope_get(&l, "raw") ||
+			    !scope_get(&l, "kind") ||
 			    scope_num(&l, "count", 0) < 1 || s >= e || s < q->start ||
 			    e > q->end || s < prev_end) {
 				snprintf(why, cap, "bad entry line %d (start 0x%llx end 0x%llx, previous end 0x%llx)",
 					 nlines, (unsigned long long)s, (unsigned long long)e,
 					 (unsigned long long)prev_end);
+				return false;
+			}
+			/* physical addresses only when asked for */
+			if (!!scope_get(&l, "raw") != q->raw ||
+			    (!q->raw && scope_get(&l, "pfn"))) {
+				snprintf(why, cap, "line %d: raw=%s pfn=%s with raw=%d in the query",
+					 nlines, scope_get(&l, "raw") ?: "-",
+					 scope_get(&l, "pfn") ?: "-", q->raw);
 				return false;
 			}
 			prev_end = e;
@@ -1193,7 +1208,7 @@ static const char *const other_values[] = {
 };
 
 static const char *const keys[] = {
-	"pid", "start", "end", "len", "mode", "none", "fault_around_bytes",
+	"pid", "start", "end", "len", "mode", "none", "raw", "fault_around_bytes",
 	"PID", "colour", "pid ", "startx", "", "=",
 };
 
@@ -1225,6 +1240,7 @@ static void well_formed(struct input *in)
 	};
 	static const char *const opts[] = {
 		"", " mode=entries", " none=0", " mode=runs none=1", " mode=entries none=0",
+		" raw=1", " mode=entries raw=1", " raw=0 none=0",
 	};
 
 	append_str(in, "pid=");
