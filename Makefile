@@ -10,6 +10,9 @@
 #   make tools           the uffdscope command (tools/), static, for the host or ARCH=arm64
 #   make install         the command, its man page, the catalog and the probe programs
 #                        under $(DESTDIR)$(PREFIX) (default /usr/local): see tools/Makefile
+#   make kselftest-install INSTALL_PATH=DIR
+#                        the suite as the kernel's kselftest install lays it out:
+#                        DIR/run_kselftest.sh runs it (see selftests/Makefile)
 #
 # The kernel side is built by Kbuild (see Kbuild); this file only dispatches.
 
@@ -17,7 +20,7 @@ KDIR ?= /lib/modules/$(shell uname -r)/build
 # Warnings are errors here: the module must build clean with W=1 on every kernel.
 KBUILD_FLAGS = -C $(KDIR) M=$(CURDIR) W=1 KCFLAGS=-Werror
 
-.PHONY: all module selftests run check check-debug bench lint clean tools install
+.PHONY: all module selftests run check check-debug bench lint clean tools install kselftest-install
 
 all: module tools
 
@@ -32,6 +35,9 @@ tools:
 
 install:
 	$(MAKE) -C tools install
+
+kselftest-install:
+	$(MAKE) -C selftests install INSTALL_PATH=$(abspath $(INSTALL_PATH))
 
 run:
 	scripts/run-demo.sh
@@ -51,3 +57,4 @@ lint:
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null || true
 	$(MAKE) -C selftests clean
+	$(MAKE) -C tools clean
