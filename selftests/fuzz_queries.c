@@ -64,6 +64,8 @@ CORPUS_FILE(corpus_queries, "fuzz-corpus/queries.txt");
 CORPUS_FILE(corpus_regressions, "fuzz-corpus/regressions.txt");
 
 static double budget_seconds = 40;
+/* Newer kstrtobool() also takes e/E and d/D (enable, disable): probed. */
+static bool bool_takes_ed;
 static uint64_t seed;
 static const char *replay_path;
 
@@ -322,6 +324,16 @@ static void targets_start(void)
 	tg.hole = must_map(tg.pmd, -1, false);
 	munmap(tg.hole, tg.pmd);
 	tg.top = learn_top();
+	{
+		struct scope_answer ans;
+		char q[64];
+
+		snprintf(q, sizeof(q), "pid=%d start=0x%lx len=1 none=e", getpid(),
+			 (unsigned long)tg.map);
+		bool_takes_ed = !scope_query("ptes", q, &ans);
+		if (bool_takes_ed)
+			scope_free(&ans);
+	}
 
 	tg.churn = mmap(NULL, tg.page, PROT_READ | PROT_WRITE,
 			MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -573,7 +585,8 @@ static int model_kstrtoint(const char *s, long *res)
 
 static int model_kstrtobool(const char *s)
 {
-	if (strchr("yYtT1nNfF0", s[0]) && s[0])
+	if (s[0] && (strchr("yYtT1nNfF0", s[0]) ||
+		     (bool_takes_ed && strchr("eEdD", s[0]))))
 		return 0;
 	if ((s[0] == 'o' || s[0] == 'O') && s[1] && strchr("nNfF", s[1]))
 		return 0;
@@ -646,7 +659,7 @@ static int model_parse(enum file_id f, const char *in, size_t n, struct query *q
 		default:	/* none=, raw= */
 			err = model_kstrtobool(val);
 			if (bit == K_RAW)
-				q->raw = strchr("yYtT1", val[0]) ||
+				q->raw = strchr(bool_takes_ed ? "yYtT1eE" : "yYtT1", val[0]) ||
 					 ((val[0] | 0x20) == 'o' && (val[1] | 0x20) == 'n');
 			break;
 		}
@@ -1101,6 +1114,8 @@ static void run_input(enum file_id f, const char *sym, size_t symlen, bool in_ne
 		failure(f, sym, symlen, "write returned %zd of %zu bytes", ret, n);
 		return;
 	}
+	if (!err)
+		s->have_query = true;	/* whatever the model said */
 	if (e.any_documented) {
 		if (err && !documented_write_errno(err))
 			failure(f, sym, symlen, "write: undocumented %s", strerror(-err));
