@@ -12,9 +12,10 @@
  *   missing  one PMD of shared shmem with every other page in the page cache,
  *            nothing mapped, registered MISSING: MADV_COLLAPSE refuses it.
  *
- * It prints "pid=N", "page_size=N", then one "NAME=START+LEN" line per state it built (or
- * "# NAME: why not"), "hole=ADDR" (a hole of the missing range), then "ready", and then sleeps until it is killed. The
- * userfaultfd descriptors stay open, so the registrations stay.
+ * It prints "pid=N", "page_size=N", then one "NAME=START+LEN" line per state it
+ * built (or "# NAME: why not"), "hole=ADDR" (a hole of the missing range), then
+ * "ready", and then sleeps until it is killed. The userfaultfd descriptors stay
+ * open, so the registrations stay.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -44,7 +45,7 @@ static void build_markers(void)
 
 	uffd = uffd_open(need, &missing);
 	if (uffd < 0) {
-		printf("# markers: no uffd-wp for shmem on this kernel (%s, features 0x%llx missing)\n",
+		printf("# markers: no uffd-wp for shmem here (%s, features 0x%llx missing)\n",
 		       strerror(-uffd), (unsigned long long)missing);
 		return;
 	}

@@ -41,7 +41,7 @@ mkfifo "$fifo" || exit 1
 /tests/demo_workload >"$fifo" 2>&1 </dev/null &
 wpid=$!
 exec 3<"$fifo"
-markers= thp= missing= hole= page_size= ready=
+markers='' thp='' missing='' hole='' page_size='' ready=''
 # Its lines arrive as it builds each state; "ready" means all are built (no sleeping).
 while read -r line <&3; do
 	echo "$line"
