@@ -67,7 +67,11 @@ static int parse_pair(char *key, char *val, unsigned int allowed,
 	case UFFDSCOPE_KEY_NONE:
 		return parse_bool(val, &q->show_none);
 	case UFFDSCOPE_KEY_RAW:
-		return parse_bool(val, &q->raw);
+		/* exactly 0 or 1: kstrtobool() would take "on", "yes", "enable" */
+		if (strcmp(val, "0") && strcmp(val, "1"))
+			return -EINVAL;
+		q->raw = val[0] == '1';
+		return 0;
 	}
 	return -EINVAL;
 }
