@@ -9,6 +9,10 @@
 #   scripts/build-kernel.sh debug            x86_64: the same plus kernels/config/debug.config
 #   scripts/build-kernel.sh debug-arm64      arm64 (cross-built): base + debug + arm64.config
 #   scripts/build-kernel.sh debug-arm64-16k  the same with 16 KiB pages (arm64-16k.config)
+#   scripts/build-kernel.sh mutants          base plus kernels/mutant-switch.patch and every
+#                                            control and mutant patch: one kernel that is each
+#                                            of them when booted with uffdscope_hook=ROW or
+#                                            uffdscope_mutant=NAME (scripts/run-mutants.sh)
 #   scripts/build-kernel.sh mutant:ROW       base plus kernels/mutants/ROW.patch
 #   scripts/build-kernel.sh control:ROW      base plus kernels/controls/ROW.patch
 #
@@ -34,9 +38,10 @@ spec=${1:-}
 arch=amd64
 case $spec in
 base | debug) kind=$spec name=$spec ;;
+mutants) kind=mutants name=all ;;
 debug-arm64 | debug-arm64-16k) kind=debug name=$spec arch=arm64 ;;
 mutant:?* | control:?*) kind=${spec%%:*} name=${spec#*:} ;;
-*) die "usage: scripts/build-kernel.sh base | debug | debug-arm64 | debug-arm64-16k | mutant:ROW | control:ROW (got '$spec')" ;;
+*) die "usage: scripts/build-kernel.sh base | debug | debug-arm64 | debug-arm64-16k | mutants | mutant:ROW | control:ROW (got '$spec')" ;;
 esac
 case $name in
 *[!A-Za-z0-9_-]*) die "bad kernel name '$name': letters, digits, '-' and '_' only" ;;
@@ -58,6 +63,14 @@ control) patch=$kdefs/controls/$name.patch ;;
 esac
 [ -z "$patch" ] || [ -f "$patch" ] ||
 	die "no $kind named '$name': $patch does not exist (see ls $kdefs/${kind}s/)"
+# The mutants kernel: the switchboard first, then every control and mutant in name order.
+patches=()
+if [ "$kind" = mutants ]; then
+	patches=("$kdefs/mutant-switch.patch")
+	for p in "$kdefs"/controls/*.patch "$kdefs"/mutants/*.patch; do
+		[ -f "$p" ] && patches+=("$p")
+	done
+fi
 
 # Kbuild's view of the arch. x86_64 builds pass nothing, as they always have (their build
 # folders are copied and rebuilt by the mutants: the same make variables every time).
@@ -88,10 +101,12 @@ case $kind:$arch in
 base:*) key=$base_key ;;
 debug:amd64) key=$({ echo "$base_key"; cat "$debug_frag"; } | hash_of) ;;
 debug:arm64) key=$({ echo "$base_key"; echo "arm64 recipe $RECIPE_ARM64 gcc-$cc_major"; cat "$debug_frag" "${arch_frags[@]}"; } | hash_of) ;;
+mutants:*) key=$({ echo "$base_key"; cat "${patches[@]}"; } | hash_of) ;;
 *) key=$({ echo "$base_key"; cat "$patch"; } | hash_of) ;;
 esac
 case $kind in
 base | debug) localversion=-uffdscope-$name ;;
+mutants) localversion=-uffdscope-mutants ;;
 mutant) localversion=-uffdscope-mut-$name ;;
 control) localversion=-uffdscope-ctl-$name ;;
 esac
@@ -124,9 +139,10 @@ link_source() {
 	done
 }
 
-# Apply a patch to a farm without touching the files it shares with the pristine source.
+# Apply a patch ($2, default $patch) to a farm without touching the files it shares with the
+# pristine source.
 apply_patch() {
-	local tree=$1 file
+	local tree=$1 patch=${2:-$patch} file
 	(cd "$tree" && patch -p1 -F0 --dry-run --quiet <"$patch" >/dev/null) ||
 		die "$patch does not apply to linux-source-6.12 without fuzz: refresh it (diff -u against $src)"
 	sed -n 's|^+++ b/\([^[:space:]]*\).*|\1|p' "$patch" | while IFS= read -r file; do
@@ -193,7 +209,13 @@ base | debug)
 	base=$(bash "$0" base)
 	link_source "$tree"
 	cp -a "$base/tree/build" "$tree/build"
-	apply_patch "$tree"
+	if [ "$kind" = mutants ]; then
+		for p in "${patches[@]}"; do
+			apply_patch "$tree" "$p"
+		done
+	else
+		apply_patch "$tree"
+	fi
 	frags=("$base_frag")
 	;;
 esac

@@ -108,7 +108,7 @@ def table(path):
     for row, mutant, ref, refcell, verd, tests, ev, bs, rs in recs:
         print(f"{row}: {verd}: {ev}")
     print()
-    print(f"mutation score: {detected}/{tested} rows with tests detected"
+    print(f"mutation score: {detected}/{tested} mutants of rows with tests detected"
           f" (a row counts when its tests pass on the reference kernel and report it absent on the mutant)")
     return 0 if tested and detected == tested else 1
 
@@ -128,8 +128,8 @@ def result(path, out):
             elif verd == "detected" and refcell == "present":
                 status, reason = "pass", ""
             else:
-                status, reason = "fail", f"{verd} on {mutant}, reference {ref}: {refcell}: {ev}"
-            cases.append({"program": "mutation", "name": row, "status": status, "reason": reason,
+                status, reason = "fail", f"{verd} on mutant {mutant}, reference {ref}: {refcell}: {ev}"
+            cases.append({"program": "mutation", "name": mutant, "status": status, "reason": reason,
                           "behaviours": [], "absent": [], "log": [ev] if status == "fail" else []})
     res = {"id": "mutants", "release": "", "arch": "amd64", "cases": cases, "rows": {},
            "issues": [] if cases else ["the mutation run recorded no row"]}
