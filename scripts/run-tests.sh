@@ -14,6 +14,10 @@ t_all=$(now)
 bash "$UFFDSCOPE_TOP/scripts/install-deps.sh" || exit 1
 
 kernels=${UFFDSCOPE_KERNELS:-$UFFDSCOPE_DEFAULT_KERNELS}
+# The fuzzer's and the stress test's time budgets in every VM of the matrix (seconds): enough
+# for 40,000 to 240,000 inputs a kernel under TCG; make check-debug runs them longer.
+export UFFDSCOPE_FUZZ_SECONDS=${UFFDSCOPE_FUZZ_SECONDS:-20}
+export UFFDSCOPE_STRESS_SECONDS=${UFFDSCOPE_STRESS_SECONDS:-20}
 run=$UFFDSCOPE_CACHE/runs/$(date +%Y%m%d-%H%M%S)-$$
 mkdir -p "$run"
 ln -sfn "$run" "$UFFDSCOPE_CACHE/runs/latest"
