@@ -15,6 +15,10 @@
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
+# Under the kernel's own checkers the fuzzer and the stress test get their full budgets.
+export UFFDSCOPE_FUZZ_SECONDS=${UFFDSCOPE_FUZZ_SECONDS:-60}
+export UFFDSCOPE_STRESS_SECONDS=${UFFDSCOPE_STRESS_SECONDS:-60}
+
 t_all=$(now)
 if [ $# -gt 0 ]; then
 	kernels=$*
