@@ -27,7 +27,25 @@ pkgs=gcc-$major,gcc-$major-aarch64-linux-gnu,make,libc6-dev,libelf-dev,bc,flex,b
 pkgs=$pkgs,rsync,sparse,dwarves
 key=$(echo "$suite $pkgs" | sha256sum | cut -c1-8)
 dest=$UFFDSCOPE_CACHE/buildroots/gcc-$major-$key
+# The newest sparse any suite has (sid's 0.6.5~rc1 today): 7.x headers use __typeof_unqual__,
+# which the suite's 0.6.4 rejects, and Kbuild then drops C=2 without a word. Put into the root
+# once, over the suite's own.
+newest_sparse() {
+	local root=$1 ver deb
+	newer_apt_update
+	ver=$(newer_apt apt-cache policy sparse 2>/dev/null | sed -n 's/^ *Candidate: \([^(].*\)/\1/p')
+	[ -n "$ver" ] || die "no sparse package in $UFFDSCOPE_SUITES"
+	[ -f "$root/.sparse-$ver" ] && return 0
+	mkdir -p "$UFFDSCOPE_CACHE/debs"
+	(cd "$UFFDSCOPE_CACHE/debs" && newer_apt apt-get download -q -o APT::Sandbox::User=root "sparse=$ver" >&2) ||
+		die "download of sparse $ver failed: is the Debian mirror reachable?"
+	deb=$(ls "$UFFDSCOPE_CACHE/debs/sparse_${ver//:/%3a}_amd64.deb" | head -n 1)
+	dpkg-deb -x "$deb" "$root"
+	touch "$root/.sparse-$ver"
+}
+
 if [ -f "$dest/.complete" ]; then
+	(flock 9 && newest_sparse "$dest") 9>"$UFFDSCOPE_CACHE/locks/buildroot-gcc-$major" >&2 || exit 1
 	echo "$dest"
 	exit 0
 fi
@@ -52,6 +70,7 @@ debootstrap --variant=minbase --include="$pkgs" "$suite" "$dest.tmp" http://deb.
 ln -sf "gcc-$major" "$dest.tmp/usr/bin/gcc"
 ln -sf "aarch64-linux-gnu-gcc-$major" "$dest.tmp/usr/bin/aarch64-linux-gnu-gcc"
 rm -rf "$dest.tmp/var/cache/apt/archives/"*.deb
+newest_sparse "$dest.tmp"
 touch "$dest.tmp/.complete"
 mv "$dest.tmp" "$dest"
 log "gcc-$major build root made in $(elapsed "$t") s"

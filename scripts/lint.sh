@@ -46,6 +46,14 @@ kbuild() {
 	case $what in
 	w1) bash "$UFFDSCOPE_TOP/scripts/kbuild.sh" "$kernel" "$src" -s W=1 KCFLAGS=-Werror modules ;;
 	sparse)
+		# Kbuild silently drops C=2 when scripts/checker-valid.sh is missing, as it is from
+		# Debian's 7.x headers: take it from the newest linux-source (never committed).
+		local checker nfiles nchecked
+		checker=$(readlink -f "$kernel/kdir/scripts")/checker-valid.sh
+		if [ ! -f "$checker" ]; then
+			cp "$(bash "$UFFDSCOPE_TOP/scripts/kernel-source.sh" latest)/scripts/checker-valid.sh" "$checker" ||
+				{ echo "no scripts/checker-valid.sh for $(cat "$kernel/release")"; return 1; }
+		fi
 		bash "$UFFDSCOPE_TOP/scripts/kbuild.sh" "$kernel" "$src" C=2 CHECK=sparse modules \
 			>"$work/sparse" 2>&1
 		local rc=$?
@@ -54,6 +62,11 @@ kbuild() {
 			return 1
 		fi
 		[ $rc = 0 ] || { tail -n 20 "$work/sparse"; return 1; }
+		# And sparse must have looked at every file: a check that ran nothing proves nothing.
+		nfiles=$(ls "$src"/module/*.c | wc -l)
+		nchecked=$(grep -cE "^ +CHECK +.*module/[^/]+\.c$" "$work/sparse")
+		[ "$nchecked" -ge "$nfiles" ] ||
+			{ grep -i 'sparse\|checker\|CHECK' "$work/sparse" | head -5; echo "sparse checked $nchecked of $nfiles files"; return 1; }
 		;;
 	esac
 }
