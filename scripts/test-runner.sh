@@ -108,6 +108,15 @@ done
 		grep -E 'FAILED|error' "$work/out" | sed 's/^/# # /'
 		echo "# not ok $n runner.kselftest_install_runs_unchanged"
 	fi
+	# The documentation's catalog is generated from catalog/behaviours.tsv and must be current.
+	n=$((n + 1))
+	echo "# #  RUN           runner.catalog_doc_current ..."
+	if python3 "$UFFDSCOPE_TOP/scripts/catalog-doc.py" --check >"$work/out" 2>&1; then
+		echo "# ok $n runner.catalog_doc_current"
+	else
+		sed 's/^/# # /' "$work/out"
+		echo "# not ok $n runner.catalog_doc_current"
+	fi
 	echo "ok 1 selftests: uffdscope: runner"
 	echo "@@UFFDSCOPE-END"
 } >"$results/console.log" 2>&1
