@@ -678,11 +678,13 @@ static int model_parse(enum file_id f, const char *in, size_t n, struct query *q
 			err = strcmp(val, "entries") && strcmp(val, "runs") ? -EINVAL : 0;
 			q->entries = !strcmp(val, "entries");
 			break;
-		default:	/* none=, raw= */
+		case K_RAW:
+			/* exactly 0 or 1 (8d55a3b): no kstrtobool() spellings */
+			err = strcmp(val, "0") && strcmp(val, "1") ? -EINVAL : 0;
+			q->raw = !strcmp(val, "1");
+			break;
+		default:	/* none= */
 			err = model_kstrtobool(val);
-			if (bit == K_RAW)
-				q->raw = strchr(bool_takes_ed ? "yYtT1eE" : "yYtT1", val[0]) ||
-					 ((val[0] | 0x20) == 'o' && (val[1] | 0x20) == 'n');
 			break;
 		}
 		if (err)
