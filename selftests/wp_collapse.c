@@ -136,6 +136,7 @@ TEST_F_TIMEOUT(collapse, khugepaged_keeps_wp_table_of_registered_vma, KHUGEPAGED
 	double deadline;
 	long scans0, scans = 0;
 	char to_scan[24];
+	int compact;
 
 	BEHAVIOUR(ROW);
 	/* khugepaged runs only while anonymous THP is not "never". */
@@ -153,17 +154,29 @@ TEST_F_TIMEOUT(collapse, khugepaged_keeps_wp_table_of_registered_vma, KHUGEPAGED
 	 */
 	ASSERT_EQ(0, madvise(self->other, self->w.len, MADV_HUGEPAGE));
 	ASSERT_EQ(0, madvise(self->other, self->w.len, MADV_HUGEPAGE));
+	/*
+	 * After the rest of the suite memory may be too fragmented for a huge
+	 * page: compact it first (root; a failure only costs that help), so
+	 * that khugepaged's allocation is not what decides the test.
+	 */
+	compact = open("/proc/sys/vm/compact_memory", O_WRONLY);
+	if (compact >= 0) {
+		if (write(compact, "1", 1) != 1)
+			TH_LOG("compact_memory: %s", strerror(errno));
+		close(compact);
+	}
 	scans0 = knob_read_long(KHUGEPAGED_DIR "/full_scans");
 	ASSERT_LE(0, scans0);
 	/*
 	 * The observable condition: the page cache became a THP. Polled (the
-	 * kernel gives no event for it) until a bounded deadline; two full
-	 * scans without it mean khugepaged chose not to collapse.
+	 * kernel gives no event for it) until a bounded deadline; several full
+	 * scans without it mean khugepaged chose not to collapse (one scan can
+	 * miss the mm, or fail to allocate: both are retried on the next).
 	 */
 	deadline = now_s() + KHUGEPAGED_DEADLINE_S;
 	while (!file_is_thp(self->other)) {
 		scans = knob_read_long(KHUGEPAGED_DIR "/full_scans");
-		ASSERT_TRUE(now_s() < deadline && scans < scans0 + 3)
+		ASSERT_TRUE(now_s() < deadline && scans < scans0 + 10)
 			TH_LOG("khugepaged did not collapse the file: %ld full scans in %d s",
 			       scans - scans0, KHUGEPAGED_DEADLINE_S);
 		nanosleep(&poll_gap, NULL);
