@@ -66,6 +66,8 @@ CORPUS_FILE(corpus_regressions, "fuzz-corpus/regressions.txt");
 static double budget_seconds = 40;
 /* Newer kstrtobool() also takes e/E and d/D (enable, disable): probed. */
 static bool bool_takes_ed;
+/* The fuzzing thread dropped CAP_SYS_PTRACE: only its own process answers. */
+static bool without_ptrace;
 static uint64_t seed;
 static const char *replay_path;
 
@@ -776,6 +778,21 @@ static void model_write(enum file_id f, const char *in, size_t n, bool readonly,
 		return;
 	}
 	e->kind = classify(e->q.pid, in_new_ns);
+	/* the access rule comes after the lookup's ESRCH/ENXIO, before the range */
+	if (without_ptrace && e->q.pid != tg.self) {
+		switch (e->kind) {
+		case T_ALIVE:
+		case T_ZOMBIE:
+			allow(e, -EACCES);
+			return;
+		case T_EXITING:
+			allow(e, -ESRCH);
+			allow(e, -EACCES);
+			return;
+		default:
+			break;
+		}
+	}
 	switch (e->kind) {
 	case T_ABSENT:
 	case T_ZOMBIE:
@@ -1434,9 +1451,9 @@ static void print_stats(const char *what, double secs)
 	printf("# %s: seed=%llu inputs=%ld writes=%ld reads=%ld bytes=%ld seconds=%.1f inputs/s=%.0f failures=%ld\n",
 	       what, (unsigned long long)seed, st.inputs, st.writes, st.reads, st.bytes,
 	       secs, secs > 0 ? st.inputs / secs : 0, st.failures);
-	printf("# %s: write outcomes: ok=%ld EINVAL=%ld E2BIG=%ld ERANGE=%ld ESRCH=%ld ENXIO=%ld EBADF=%ld EFAULT=%ld\n",
+	printf("# %s: write outcomes: ok=%ld EINVAL=%ld E2BIG=%ld ERANGE=%ld ESRCH=%ld ENXIO=%ld EACCES=%ld EBADF=%ld EFAULT=%ld\n",
 	       what, st.ok, st.errs[EINVAL], st.errs[E2BIG], st.errs[ERANGE], st.errs[ESRCH],
-	       st.errs[ENXIO], st.errs[EBADF], st.errs[EFAULT]);
+	       st.errs[ENXIO], st.errs[EACCES], st.errs[EBADF], st.errs[EFAULT]);
 	fflush(stdout);
 }
 
@@ -1718,7 +1735,7 @@ TEST_F(fuzz, fd_handed_to_unprivileged_process_answers_nothing)
 			fflush(stdout);
 			_exit(strstr(buf, "pfn=") || strstr(buf, "raw=") ? 13 : 14);
 		}
-		_exit(0);
+		_exit(n < 0 && errno == EPERM ? 0 : 15);
 	}
 	waitpid(child, &status, 0);
 	close(fd);
@@ -1728,6 +1745,81 @@ TEST_F(fuzz, fd_handed_to_unprivileged_process_answers_nothing)
 	EXPECT_NE(12, WEXITSTATUS(status)) TH_LOG("a write through a handed fd was not EPERM");
 	EXPECT_NE(13, WEXITSTATUS(status)) TH_LOG("a handed fd showed pfns/raw entries to a process without CAP_SYS_ADMIN");
 	EXPECT_NE(14, WEXITSTATUS(status)) TH_LOG("a handed fd answered a process without CAP_SYS_ADMIN");
+	EXPECT_NE(15, WEXITSTATUS(status)) TH_LOG("a read through a handed fd was not EPERM");
+}
+
+/*
+ * The access rule's second half: CAP_SYS_ADMIN without CAP_SYS_PTRACE reads
+ * only the writer's own process; any other live or zombie target is EACCES.
+ * Capabilities are per thread, so one thread drops CAP_SYS_PTRACE from its
+ * effective set (the raw capset() acts on the calling thread only) and
+ * fuzzes against the model, which then predicts EACCES.
+ */
+struct noptrace_run {
+	double deadline;
+	int setup;		/* 0, or the step that failed */
+	int own_err, other_err;
+};
+
+static int try_query(const char *file, pid_t pid)
+{
+	char path[64], q[64];
+	int fd, err = 0;
+
+	snprintf(path, sizeof(path), SCOPE_DIR "/%s", file);
+	snprintf(q, sizeof(q), "pid=%d start=%p", pid, (void *)tg.map);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, q, strlen(q)) < 0)
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+static void *fuzz_without_ptrace(void *arg)
+{
+	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct caps[2];
+	struct noptrace_run *r = arg;
+	struct input in;
+
+	if (syscall(SYS_capget, &hdr, caps)) {
+		r->setup = 1;
+		return NULL;
+	}
+	caps[CAP_TO_INDEX(CAP_SYS_PTRACE)].effective &= ~CAP_TO_MASK(CAP_SYS_PTRACE);
+	if (syscall(SYS_capset, &hdr, caps)) {
+		r->setup = 2;
+		return NULL;
+	}
+	r->own_err = try_query("vmas", tg.self);
+	r->other_err = try_query("vmas", tg.sleeper);
+	without_ptrace = true;
+	while (now_s() < r->deadline) {
+		next_input(&in);
+		run_input(in.f, in.sym, in.len, false);
+	}
+	without_ptrace = false;
+	return NULL;
+}
+
+TEST_F_TIMEOUT(fuzz, without_cap_sys_ptrace_only_own_process, 600)
+{
+	struct noptrace_run r = { .deadline = now_s() + budget_seconds * 0.1 };
+	pthread_t t;
+
+	ASSERT_EQ(0, pthread_create(&t, NULL, fuzz_without_ptrace, &r));
+	ASSERT_EQ(0, pthread_join(t, NULL));
+	ASSERT_EQ(0, r.setup) TH_LOG("capget/capset to drop CAP_SYS_PTRACE failed");
+	print_stats("without CAP_SYS_PTRACE", budget_seconds * 0.1);
+	EXPECT_EQ(0, r.own_err)
+		TH_LOG("own process without CAP_SYS_PTRACE: %s", strerror(-r.own_err));
+	EXPECT_EQ(-EACCES, r.other_err)
+		TH_LOG("another process without CAP_SYS_PTRACE: %s, expected EACCES",
+		       strerror(-r.other_err));
+	EXPECT_LT(0, st.errs[EACCES]) TH_LOG("no generated input reached the access rule");
+	EXPECT_EQ(0, st.failures) TH_LOG("inputs without CAP_SYS_PTRACE: see the REPLAY lines");
 }
 
 /* --replay FILE: run its inputs once each, outside the harness. */
