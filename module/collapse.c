@@ -50,8 +50,7 @@ static size_t format_answer(char *buf, size_t size, pid_t pid, unsigned long add
 	n += scnprintf(buf + n, size - n, "pid=%d addr=0x%lx start=0x%lx end=0x%lx\n",
 		       pid, addr, in->haddr, in->haddr + PMD_SIZE);
 	n += scnprintf(buf + n, size - n, "kernel=%s rules=%s\n", init_utsname()->release,
-		       COLLAPSE_PTE_MAPPED_RULES_6_5 ? "6.5+" :
-		       COLLAPSE_SKIPS_UFFD_MISSING ? "6.4" : "6.1");
+		       COLLAPSE_RULES_NAME);
 	n += scnprintf(buf + n, size - n,
 		       "vma=%s shared=%d anon_vma=%d uffd_missing=%d uffd_wp=%d uffd_minor=%d range_in_vma=%d thp_eligible=%d\n",
 		       backing_names[in->backing], in->shared, in->anon_vma, in->uffd_missing,

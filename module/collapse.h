@@ -10,27 +10,51 @@
 
 #include <linux/dcache.h>
 #include <linux/mm_types.h>
+#include <linux/stringify.h>
 #include <linux/types.h>
 #include <linux/version.h>
 
 #include "compat.h"
 
 /*
- * The rules are the kernel's, so they change with its version (not with its
- * API, which is compat.h's business): Debian's 6.1 follows the old ones.
- * "mm/khugepaged: skip shmem with userfaultfd" is 6.4; collapse_pte_mapped_thp()
- * under mmap_read_lock, with retract_page_tables() no longer giving the
- * result, is 6.5.
+ * The rules are the kernel's mm/khugepaged.c, which changes from series to
+ * series. Each rule set below was checked against the source of that series;
+ * a module built for any other series predicts nothing (verdict=unknown)
+ * rather than borrow the rules of the nearest version number.
+ *   6.1:  before "mm/khugepaged: skip shmem with userfaultfd" (6.4) and before
+ *         collapse_pte_mapped_thp() under mmap_read_lock (6.5).
+ *   6.12: both of those; no writable PTE is SCAN_PAGE_RO.
+ *   7.3:  as 6.12 for the cases modelled, but the anon scan no longer
+ *         requires a writable PTE (there is no SCAN_PAGE_RO).
  */
-#if KERNEL_VERSION(6, 4, 0) <= LINUX_VERSION_CODE
-#define COLLAPSE_SKIPS_UFFD_MISSING 1
-#else
+#if LINUX_VERSION_MAJOR == 6 && LINUX_VERSION_PATCHLEVEL == 1
+#define COLLAPSE_RULES_NAME "6.1"
 #define COLLAPSE_SKIPS_UFFD_MISSING 0
-#endif
-#if KERNEL_VERSION(6, 5, 0) <= LINUX_VERSION_CODE
-#define COLLAPSE_PTE_MAPPED_RULES_6_5 1
-#else
 #define COLLAPSE_PTE_MAPPED_RULES_6_5 0
+#define COLLAPSE_NEEDS_WRITABLE_PTE 1
+#elif LINUX_VERSION_MAJOR == 6 && LINUX_VERSION_PATCHLEVEL == 12
+#define COLLAPSE_RULES_NAME "6.12"
+#define COLLAPSE_SKIPS_UFFD_MISSING 1
+#define COLLAPSE_PTE_MAPPED_RULES_6_5 1
+#define COLLAPSE_NEEDS_WRITABLE_PTE 1
+#elif LINUX_VERSION_MAJOR == 7 && LINUX_VERSION_PATCHLEVEL == 3
+#define COLLAPSE_RULES_NAME "7.3"
+#define COLLAPSE_SKIPS_UFFD_MISSING 1
+#define COLLAPSE_PTE_MAPPED_RULES_6_5 1
+#define COLLAPSE_NEEDS_WRITABLE_PTE 0
+#else
+/* not checked: collapse_predict() answers unknown; the values are unused */
+#define COLLAPSE_RULES_NAME "unchecked"
+#define COLLAPSE_RULES_UNCHECKED 1
+#define COLLAPSE_SKIPS_UFFD_MISSING 1
+#define COLLAPSE_PTE_MAPPED_RULES_6_5 1
+#define COLLAPSE_NEEDS_WRITABLE_PTE 1
+#endif
+/* the series this module was built for, "6.12", for the reason of unknown */
+#define COLLAPSE_SERIES_NAME \
+	__stringify(LINUX_VERSION_MAJOR) "." __stringify(LINUX_VERSION_PATCHLEVEL)
+#ifndef COLLAPSE_RULES_UNCHECKED
+#define COLLAPSE_RULES_UNCHECKED 0
 #endif
 
 /* PTEs per PMD: 512 with 4 KiB pages, 2048 with 16 KiB (HPAGE_PMD_NR) */

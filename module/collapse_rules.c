@@ -11,6 +11,7 @@
  */
 #include <linux/errno.h>
 #include <linux/kernel.h>
+#include <linux/stringify.h>
 
 #include "collapse.h"
 
@@ -128,7 +129,7 @@ static void predict_anon(const struct collapse_inputs *in, struct collapse_verdi
 		if (kind != CP_ANON)
 			return decide(v, CS_PAGE_ANON, "a PTE maps a page that is not anonymous");
 	}
-	if (!writable)
+	if (COLLAPSE_NEEDS_WRITABLE_PTE && !writable)
 		return decide(v, CS_PAGE_RO, "no PTE in the range is writable");
 	decide(v, CS_SUCCEED, "every PTE anonymous, none blocking");
 }
@@ -141,6 +142,11 @@ static void predict_anon(const struct collapse_inputs *in, struct collapse_verdi
 static void predict_pte_mapped(const struct collapse_inputs *in, bool fresh,
 			       struct collapse_verdict *v)
 {
+	/*
+	 * userfaultfd_protected() on 7.3: WP or RWP registration keeps the page
+	 * table (markers); kernels without RWP never report uffd_rwp.
+	 */
+	bool keeps_table = in->uffd_wp || in->uffd_rwp;
 	unsigned int i;
 
 	if (in->pmd == CPMD_HUGE)
@@ -156,16 +162,16 @@ static void predict_pte_mapped(const struct collapse_inputs *in, bool fresh,
 		if (in->pmd != CPMD_TABLE)
 			return decide(v, CS_PMD_NULL,
 				      "page cache collapsed, no PMD table to map it");
-		if (in->uffd_wp)
+		if (keeps_table)
 			return decide(v, CS_PTE_UFFD_WP,
 				      "page cache collapsed; a uffd-wp VMA keeps its page table");
 		return decide(v, CS_SUCCEED,
 			      "page cache collapsed, page table retracted, PMD mapped");
 	}
 
-	if (in->uffd_wp)
+	if (keeps_table)
 		return decide(v, CS_PTE_UFFD_WP,
-			      "a uffd-wp VMA keeps its page table (markers), so no PMD mapping");
+			      "a uffd-wp or uffd-rwp VMA keeps its page table (markers), so no PMD mapping");
 	if (in->pmd == CPMD_NONE)
 		return decide(v, CS_SUCCEED, "no page table: the PMD is installed");
 	if (in->pmd != CPMD_TABLE)
@@ -206,6 +212,10 @@ static void predict_shmem(const struct collapse_inputs *in, struct collapse_verd
 
 void collapse_predict(const struct collapse_inputs *in, struct collapse_verdict *v)
 {
+	if (COLLAPSE_RULES_UNCHECKED)
+		return decide(v, CS_UNMODELLED,
+			      "rules of kernel series " COLLAPSE_SERIES_NAME
+			      " not checked against its mm/khugepaged.c (checked: 6.1, 6.12, 7.3)");
 	if (in->ineligible)
 		return decide(v, CS_VMA_CHECK, in->ineligible);
 	if (!in->range_in_vma)
