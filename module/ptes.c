@@ -201,17 +201,29 @@ static int ptes_entry(struct uffdscope_walk *w, const struct uffdscope_entry *e)
 	return 0;
 }
 
+/*
+ * Whether rss_* are exact: with SPLIT_RSS_COUNTING (6.1) every thread caches
+ * up to TASK_RSS_EVENTS_THRESH counter events that no other task can sum, so
+ * readers must allow that slack; per-cpu counters (6.2+) are summed exactly.
+ */
+#ifdef SPLIT_RSS_COUNTING
+#define PTES_RSS_EXACT 0
+#else
+#define PTES_RSS_EXACT 1
+#endif
+
 static int emit_summary(struct ptes_file *pf)
 {
 	const struct ptes_counts *c = &pf->counts;
 
 	return uffdscope_text_printf(&pf->text,
-		"start=0x%lx end=0x%lx kind=summary rss_anon=%lu rss_file=%lu rss_shmem=%lu rss_swapents=%lu anon=%lu file=%lu shmem=%lu hugetlb=%lu zero=%lu special=%lu swap=%lu migration=%lu marker=%lu hwpoison=%lu other=%lu\n",
+		"start=0x%lx end=0x%lx kind=summary rss_anon=%lu rss_file=%lu rss_shmem=%lu rss_swapents=%lu anon=%lu file=%lu shmem=%lu hugetlb=%lu zero=%lu special=%lu swap=%lu migration=%lu marker=%lu hwpoison=%lu other=%lu rss_exact=%d\n",
 		pf->q.start, pf->q.end,
 		pf->rss[MM_ANONPAGES], pf->rss[MM_FILEPAGES],
 		pf->rss[MM_SHMEMPAGES], pf->rss[MM_SWAPENTS],
 		c->anon, c->file, c->shmem, c->hugetlb, c->zero, c->special,
-		c->swap, c->migration, c->marker, c->hwpoison, c->other);
+		c->swap, c->migration, c->marker, c->hwpoison, c->other,
+		PTES_RSS_EXACT);
 }
 
 /*
