@@ -38,6 +38,7 @@
 #include <linux/fs.h>
 
 #include "kselftest_harness.h"
+#include "sysfs_state.h"
 #include "memory.h"
 #include "scope.h"
 
@@ -218,7 +219,7 @@ TEST(dump_1gib_mixed_states)
 		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	ASSERT_NE(MAP_FAILED, area);
 	/* PTE-level states only: THP would fold whole chunks into PMDs */
-	ASSERT_EQ(0, madvise(area, len, MADV_NOHUGEPAGE));
+	ASSERT_EQ(0, madvise_no_thp(area, len));
 	for (c = 0; c < nchunks; c++) {
 		char *p = area + c * CHUNK;
 		size_t off;
@@ -368,7 +369,7 @@ TEST(mprotect_latency_in_target_during_dump)
 		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	ASSERT_NE(MAP_FAILED, area);
 	/* PTE tables, the walk's worst case: a THP is one entry to read */
-	ASSERT_EQ(0, madvise(area, len, MADV_NOHUGEPAGE));
+	ASSERT_EQ(0, madvise_no_thp(area, len));
 	ASSERT_EQ(0, pipe(ready));
 	ASSERT_EQ(0, pipe(stop));
 	ASSERT_EQ(0, pipe(out));

@@ -645,7 +645,7 @@ TEST_F(inspector, zero_page_after_read_fault_is_zero_not_special)
 	area = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, area);
 	/* no huge zero page: this test is about the PTE one */
-	ASSERT_EQ(0, madvise(area, len, MADV_NOHUGEPAGE));
+	ASSERT_EQ(0, madvise_no_thp(area, len));
 	for (i = 0; i < NR_PAGES; i++)
 		ASSERT_EQ(0, ((volatile char *)area)[i * psize]);
 
@@ -942,7 +942,7 @@ TEST_F(inspector, hwpoison_entry_after_madv_hwpoison)
 	ASSERT_EQ(0, sigaction(SIGBUS, &sa, NULL));
 	area = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, area);
-	ASSERT_EQ(0, madvise(area, len, MADV_NOHUGEPAGE));
+	ASSERT_EQ(0, madvise_no_thp(area, len));
 	memset(area, 13, len);
 	pm = pagemap_open(0);
 	ASSERT_LE(0, pm);
@@ -1015,7 +1015,7 @@ TEST_F(inspector, range_crossing_pte_table_and_pmd_boundary)
 
 	area = mmap_pmd_aligned(-1, 2 * insp_pmd_bytes(), false);
 	ASSERT_NE(MAP_FAILED, area);
-	ASSERT_EQ(0, madvise(area, 2 * insp_pmd_bytes(), MADV_NOHUGEPAGE));
+	ASSERT_EQ(0, madvise_no_thp(area, 2 * insp_pmd_bytes()));
 	/* three pages each side of the PMD boundary: two PTE tables */
 	from = area + insp_pmd_bytes() - (span / 2) * psize;
 	for (i = 0; i < span; i++)
@@ -1326,7 +1326,7 @@ TEST_F(inspector, uffd_rwp_entries_are_protnone_uffd_rwp)
 	ASSERT_LE(0, uffd) TH_LOG("userfaultfd: %s", strerror(-uffd));
 	area = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, area);
-	ASSERT_EQ(0, madvise(area, len, MADV_NOHUGEPAGE));
+	ASSERT_EQ(0, madvise_no_thp(area, len));
 	memset(area, 15, len);
 	ASSERT_EQ(0, uffd_register(uffd, area, len, UFFDIO_REGISTER_MODE_RWP));
 	rw.range.start = (uintptr_t)area;

@@ -93,7 +93,7 @@ FIXTURE_SETUP(move)
 			SKIP(return, "THP sysfs knob unavailable: %s", strerror(-ret));
 		ASSERT_EQ(0, madvise(a->addr, a->len, MADV_HUGEPAGE));
 	} else {
-		ASSERT_EQ(0, madvise(a->addr, a->len, MADV_NOHUGEPAGE));
+		ASSERT_EQ(0, madvise_no_thp(a->addr, a->len));
 	}
 	for (i = 0; i < self->half; i++)
 		kind_fill(a, i, SEED);

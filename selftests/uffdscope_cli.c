@@ -678,7 +678,7 @@ TEST_F(states, present_anon_then_read_only_half)
 	self->area = mmap(NULL, self->len, PROT_READ | PROT_WRITE,
 			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, self->area);
-	ASSERT_EQ(0, madvise(self->area, self->len, MADV_NOHUGEPAGE));
+	ASSERT_EQ(0, madvise_no_thp(self->area, self->len));
 	memset(self->area, 1, self->len);
 	ASSERT_EQ(0, mprotect(self->area + self->len / 2, self->len / 2, PROT_READ));
 	ASSERT_EQ(0, map_row(self->r, self->self, self->area, NR_PAGES, self->psize, row))

@@ -148,7 +148,7 @@ static void place_setup(struct __test_metadata *_metadata, FIXTURE_DATA(leftover
 		break;
 	default:
 		if (variant->place == IN_PTE_TABLE)
-			ASSERT_EQ(0, madvise(a->addr, a->len, MADV_NOHUGEPAGE));
+			ASSERT_EQ(0, madvise_no_thp(a->addr, a->len));
 		for (i = 0; i < a->nr; i++)
 			kind_fill(a, i, SEED);
 		break;

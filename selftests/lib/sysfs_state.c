@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "sysfs_state.h"
@@ -160,4 +161,13 @@ bool thp_configured(void)
 		found = !strncmp(line, "AnonHugePages:", 14);
 	fclose(f);
 	return found;
+}
+
+int madvise_no_thp(void *addr, size_t len)
+{
+	if (!madvise(addr, len, MADV_NOHUGEPAGE))
+		return 0;
+	if (errno == EINVAL && !thp_configured())
+		return 0;
+	return -errno;
 }

@@ -63,6 +63,13 @@ int knob_restore_all(void);
 bool thp_configured(void);
 
 /*
+ * madvise(MADV_NOHUGEPAGE) of a range a test wants mapped by small pages.
+ * A kernel without THP rejects the advice (EINVAL) but has nothing to keep
+ * away: 0 then. Returns 0 or -errno.
+ */
+int madvise_no_thp(void *addr, size_t len);
+
+/*
  * knob_set() of a THP_DIR knob in a test or its setup (the harness must be
  * included first): SKIP when the knob is missing because the kernel has no
  * THP at all, fail when it is missing on a kernel built with THP, or when the
