@@ -118,6 +118,7 @@ struct faulter {
 	int n;
 	struct io_uring ring;
 	unsigned int seed;
+	size_t *holes;	/* its share: sized from the PMD's page count (2048 with 16 KiB pages) */
 };
 
 static void uring_read_into(struct faulter *f, char *dst)
@@ -140,7 +141,7 @@ static void *faulter_main(void *arg)
 {
 	struct faulter *f = arg;
 	struct race *r = f->r;
-	size_t holes[256], n, i;
+	size_t *holes = f->holes, n, i;
 
 	for (;;) {
 		pthread_barrier_wait(&r->start);
@@ -297,6 +298,9 @@ FIXTURE_SETUP(race)
 	ASSERT_EQ(0, io_uring_queue_init(4, &self->ring, 0));
 	for (i = 0; i < NFAULTERS; i++) {
 		self->f[i] = (struct faulter){ .r = &self->r, .n = i, .seed = 1 + i };
+		self->f[i].holes = calloc(self->r.npages / (2 * NFAULTERS) + 1,
+					  sizeof(*self->f[i].holes));
+		ASSERT_NE(NULL, self->f[i].holes);
 		ASSERT_EQ(0, io_uring_queue_init(4, &self->f[i].ring, 0));
 	}
 	ASSERT_EQ(0, pthread_barrier_init(&self->r.start, NULL, NFAULTERS + 1));
