@@ -11,6 +11,8 @@
  * khugepaged at its fastest scan setting.
  */
 #include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
@@ -121,6 +123,52 @@ TEST_F(collapse, madv_collapse_keeps_wp_table_of_registered_vma)
 	expect_wp_kept(_metadata, &self->w, self->nr);
 }
 
+/* /proc/vmstat counters that say why khugepaged did not collapse a file. */
+static const char * const why_vmstat[] = {
+	"thp_collapse_alloc", "thp_collapse_alloc_failed", "thp_file_alloc",
+	"thp_file_fallback", "thp_scan_exceed_none_pte", "thp_scan_exceed_swap_pte",
+	"thp_scan_exceed_share_pte",
+};
+#define NR_WHY (sizeof(why_vmstat) / sizeof(why_vmstat[0]))
+#define SCAN_FILE_EVENT "/sys/kernel/tracing/events/huge_memory/mm_khugepaged_scan_file/enable"
+#define TRACE_FILE "/sys/kernel/tracing/trace"
+
+static void vmstat_read(long *val)
+{
+	FILE *f = fopen("/proc/vmstat", "r");
+	char name[64];
+	long v;
+	size_t i;
+
+	for (i = 0; i < NR_WHY; i++)
+		val[i] = -1;
+	while (f && fscanf(f, "%63s %ld", name, &v) == 2)
+		for (i = 0; i < NR_WHY; i++)
+			if (!strcmp(name, why_vmstat[i]))
+				val[i] = v;
+	if (f)
+		fclose(f);
+}
+
+/* The last mm_khugepaged_scan_file event: present= and result= of the last scan. */
+static void last_scan_file(char *buf, size_t len)
+{
+	FILE *f = fopen(TRACE_FILE, "r");
+	char line[512];
+
+	snprintf(buf, len, "no mm_khugepaged_scan_file event");
+	while (f && fgets(line, sizeof(line), f)) {
+		char *ev = strstr(line, "mm_khugepaged_scan_file:");
+
+		if (ev) {
+			ev[strcspn(ev, "\n")] = 0;
+			snprintf(buf, len, "%s", ev);
+		}
+	}
+	if (f)
+		fclose(f);
+}
+
 static double now_s(void)
 {
 	struct timespec ts;
@@ -134,9 +182,9 @@ TEST_F_TIMEOUT(collapse, khugepaged_keeps_wp_table_of_registered_vma, KHUGEPAGED
 {
 	struct timespec poll_gap = { .tv_nsec = 20 * 1000 * 1000 };
 	double deadline;
-	long scans0, scans = 0;
-	char to_scan[24];
-	int compact;
+	long scans0, scans = 0, why0[NR_WHY], why[NR_WHY];
+	char to_scan[24], last[400];
+	int compact, trace;
 
 	BEHAVIOUR(ROW);
 	/* khugepaged runs only while anonymous THP is not "never". */
@@ -165,6 +213,17 @@ TEST_F_TIMEOUT(collapse, khugepaged_keeps_wp_table_of_registered_vma, KHUGEPAGED
 			TH_LOG("compact_memory: %s", strerror(errno));
 		close(compact);
 	}
+	/*
+	 * Evidence for a failure: the result khugepaged gave its last scan of
+	 * a file (tracefs, when mounted: best effort, restored by the teardown)
+	 * and the THP counters it moves.
+	 */
+	if (!knob_set(SCAN_FILE_EVENT, "1")) {
+		trace = open(TRACE_FILE, O_WRONLY | O_TRUNC);
+		if (trace >= 0)
+			close(trace);
+	}
+	vmstat_read(why0);
 	scans0 = knob_read_long(KHUGEPAGED_DIR "/full_scans");
 	ASSERT_LE(0, scans0);
 	/*
@@ -176,6 +235,15 @@ TEST_F_TIMEOUT(collapse, khugepaged_keeps_wp_table_of_registered_vma, KHUGEPAGED
 	deadline = now_s() + KHUGEPAGED_DEADLINE_S;
 	while (!file_is_thp(self->other)) {
 		scans = knob_read_long(KHUGEPAGED_DIR "/full_scans");
+		if (now_s() >= deadline || scans >= scans0 + 10) {
+			size_t i;
+
+			vmstat_read(why);
+			for (i = 0; i < NR_WHY; i++)
+				TH_LOG("%s +%ld", why_vmstat[i], why[i] - why0[i]);
+			last_scan_file(last, sizeof(last));
+			TH_LOG("%s", last);
+		}
 		ASSERT_TRUE(now_s() < deadline && scans < scans0 + 10)
 			TH_LOG("khugepaged did not collapse the file: %ld full scans in %d s",
 			       scans - scans0, KHUGEPAGED_DEADLINE_S);
