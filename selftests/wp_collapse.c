@@ -228,14 +228,15 @@ TEST_F_TIMEOUT(collapse, khugepaged_keeps_wp_table_of_registered_vma, KHUGEPAGED
 	ASSERT_LE(0, scans0);
 	/*
 	 * The observable condition: the page cache became a THP. Polled (the
-	 * kernel gives no event for it) until a bounded deadline; several full
-	 * scans without it mean khugepaged chose not to collapse (one scan can
-	 * miss the mm, or fail to allocate: both are retried on the next).
+	 * kernel gives no event for it) until a bounded deadline. Not a count
+	 * of full scans: with scan_sleep_millisecs=0 they are nearly free, and
+	 * on arm64 a run of scans finds pages still in per-CPU LRU batches
+	 * (SCAN_PAGE_LRU) and retries; khugepaged gets the whole deadline.
 	 */
 	deadline = now_s() + KHUGEPAGED_DEADLINE_S;
 	while (!file_is_thp(self->other)) {
 		scans = knob_read_long(KHUGEPAGED_DIR "/full_scans");
-		if (now_s() >= deadline || scans >= scans0 + 10) {
+		if (now_s() >= deadline) {
 			size_t i;
 
 			vmstat_read(why);
@@ -244,7 +245,7 @@ TEST_F_TIMEOUT(collapse, khugepaged_keeps_wp_table_of_registered_vma, KHUGEPAGED
 			last_scan_file(last, sizeof(last));
 			TH_LOG("%s", last);
 		}
-		ASSERT_TRUE(now_s() < deadline && scans < scans0 + 10)
+		ASSERT_TRUE(now_s() < deadline)
 			TH_LOG("khugepaged did not collapse the file: %ld full scans in %d s",
 			       scans - scans0, KHUGEPAGED_DEADLINE_S);
 		nanosleep(&poll_gap, NULL);
