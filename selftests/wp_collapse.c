@@ -230,8 +230,9 @@ TEST_F_TIMEOUT(collapse, khugepaged_keeps_wp_table_of_registered_vma, KHUGEPAGED
 	 * The observable condition: the page cache became a THP. Polled (the
 	 * kernel gives no event for it) until a bounded deadline. Not a count
 	 * of full scans: with scan_sleep_millisecs=0 they are nearly free, and
-	 * on arm64 a run of scans finds pages still in per-CPU LRU batches
-	 * (SCAN_PAGE_LRU) and retries; khugepaged gets the whole deadline.
+	 * on arm64 (6.12, 7.3) 127-140 of them passed in seconds without a
+	 * collapse (why is not known yet: the diagnostics below print it);
+	 * khugepaged gets the whole deadline.
 	 */
 	deadline = now_s() + KHUGEPAGED_DEADLINE_S;
 	while (!file_is_thp(self->other)) {
