@@ -2,6 +2,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <sys/ioctl.h>
+#include <linux/fs.h>
 #include <unistd.h>
 
 #include "pagemap.h"
@@ -30,4 +32,30 @@ uint64_t pagemap_get(int fd, const void *addr)
 		return 0;
 	}
 	return entry;
+}
+
+long pagemap_scan_count(int fd, const void *start, size_t len, uint64_t categories)
+{
+	struct page_region regions[32];
+	struct pm_scan_arg arg = {
+		.size = sizeof(arg),
+		.start = (uintptr_t)start,
+		.end = (uintptr_t)start + len,
+		.vec = (uintptr_t)regions,
+		.vec_len = sizeof(regions) / sizeof(regions[0]),
+		.category_mask = categories,
+		.return_mask = categories,
+	};
+	long pages = 0, n, i;
+
+	/* Each call resumes at walk_end; a full vector means there may be more. */
+	do {
+		n = ioctl(fd, PAGEMAP_SCAN, &arg);
+		if (n < 0)
+			return -errno;
+		for (i = 0; i < n; i++)
+			pages += (long)((regions[i].end - regions[i].start) / getpagesize());
+		arg.start = arg.walk_end;
+	} while (arg.start < arg.end);
+	return pages;
 }

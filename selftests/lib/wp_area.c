@@ -188,11 +188,13 @@ static uint64_t view_bits(enum wp_view v)
 	switch (v) {
 	case VIEW_NONE:
 	case VIEW_OTHER:
+	case VIEW_MARKER_GUARD:
 		return 0;
 	case VIEW_MARKER_WP:
 	case VIEW_SWAP_WP:
 		return PM_UFFD_WP;
 	case VIEW_PRESENT_WP:
+	case VIEW_PRESENT_RWP:	/* pagemap shows the uffd bit of either */
 		return PM_PRESENT | PM_UFFD_WP;
 	case VIEW_PRESENT:
 		return PM_PRESENT;

@@ -26,8 +26,13 @@ int wp_scope_seen(pid_t pid, const void *addr, size_t unit, struct wp_seen *seen
 	snprintf(seen->level, sizeof(seen->level), "%s", level ? level : "-");
 	if (!kind || !strcmp(kind, "none"))
 		seen->view = VIEW_NONE;
+	else if (!strcmp(kind, "marker") && scope_is(l, "marker_guard", "1"))
+		/* a guard marker that also carried uffd-wp would be neither view */
+		seen->view = scope_is(l, "marker_uffd_wp", "0") ? VIEW_MARKER_GUARD : VIEW_OTHER;
 	else if (!strcmp(kind, "marker"))
 		seen->view = scope_is(l, "marker_uffd_wp", "1") ? VIEW_MARKER_WP : VIEW_OTHER;
+	else if (!strcmp(kind, "present") && scope_is(l, "uffd_rwp", "1"))
+		seen->view = VIEW_PRESENT_RWP;
 	else if (!strcmp(kind, "present"))
 		seen->view = scope_is(l, "uffd_wp", "1") ? VIEW_PRESENT_WP : VIEW_PRESENT;
 	else if (!strcmp(kind, "swap"))
@@ -46,6 +51,8 @@ const char *wp_view_name(enum wp_view v)
 		[VIEW_PRESENT_WP] = "present uffd-wp",
 		[VIEW_PRESENT] = "present",
 		[VIEW_SWAP_WP] = "uffd-wp swap entry",
+		[VIEW_MARKER_GUARD] = "guard marker",
+		[VIEW_PRESENT_RWP] = "present RWP-protected",
 		[VIEW_OTHER] = "other",
 	};
 

@@ -17,6 +17,8 @@ enum wp_view {
 	VIEW_PRESENT_WP,	/* present, with the arch uffd-wp bit */
 	VIEW_PRESENT,		/* present, no uffd-wp */
 	VIEW_SWAP_WP,		/* swap entry carrying uffd-wp */
+	VIEW_MARKER_GUARD,	/* PTE marker with its GUARD bit only (a guard region) */
+	VIEW_PRESENT_RWP,	/* present PROT_NONE with the uffd bit: RWP-protected */
 	VIEW_OTHER,
 };
 
