@@ -52,15 +52,16 @@ static size_t format_answer(char *buf, size_t size, pid_t pid, unsigned long add
 	n += scnprintf(buf + n, size - n, "kernel=%s rules=%s\n", init_utsname()->release,
 		       COLLAPSE_RULES_NAME);
 	n += scnprintf(buf + n, size - n,
-		       "vma=%s shared=%d anon_vma=%d uffd_missing=%d uffd_wp=%d uffd_minor=%d range_in_vma=%d thp_eligible=%d\n",
+		       "vma=%s shared=%d anon_vma=%d uffd_missing=%d uffd_wp=%d uffd_minor=%d uffd_rwp=%d range_in_vma=%d thp_eligible=%d\n",
 		       backing_names[in->backing], in->shared, in->anon_vma, in->uffd_missing,
-		       in->uffd_wp, in->uffd_minor, in->range_in_vma, !in->ineligible);
+		       in->uffd_wp, in->uffd_minor, in->uffd_rwp, in->range_in_vma,
+		       !in->ineligible);
 	n += scnprintf(buf + n, size - n,
-		       "pmd=%s none=%u zero=%u anon=%u file=%u nopage=%u swap=%u marker=%u other=%u writable=%u uffd_wp=%u marker_wp=%u\n",
+		       "pmd=%s none=%u zero=%u anon=%u file=%u nopage=%u swap=%u marker=%u other=%u writable=%u uffd_wp=%u marker_wp=%u uffd_rwp=%u marker_guard=%u\n",
 		       pmd_names[in->pmd], in->nr[CP_NONE], in->nr[CP_ZERO], in->nr[CP_ANON],
 		       in->nr[CP_FILE], in->nr[CP_NOPAGE], in->nr[CP_SWAP], in->nr[CP_MARKER],
 		       in->nr[CP_OTHER_NONPRESENT], in->nr_write, in->nr_uffd_wp,
-		       in->nr_marker_wp);
+		       in->nr_marker_wp, in->nr_uffd_rwp, in->nr_marker_guard);
 	if (in->backing == CB_SHMEM)
 		n += scnprintf(buf + n, size - n,
 			       "pc_present=%u pc_swap=%u pc_holes=%u pc_huge=%d pc_compound=%u pc_not_uptodate=%u missing_mappings=%u\n",

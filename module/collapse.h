@@ -76,6 +76,8 @@ enum collapse_pte {
 #define CP_WRITE	0x10	/* present and writable */
 #define CP_UFFD_WP	0x20	/* uffd-wp bit (present or swap form) */
 #define CP_MARKER_WP	0x40	/* PTE marker with its UFFD_WP bit */
+#define CP_MARKER_GUARD	0x80	/* PTE marker with its GUARD bit (6.13+) */
+#define CP_UFFD_RWP	0x100	/* present, RWP-protected: PROT_NONE with the uffd bit (7.3+) */
 
 enum collapse_pmd_state {
 	CPMD_NO_TABLE,		/* no PMD table: a level above is none */
@@ -96,9 +98,9 @@ struct collapse_inputs {
 	const char *ineligible;		/* why THP is not allowed, or NULL */
 	/* the page tables */
 	enum collapse_pmd_state pmd;
-	u8 pte[COLLAPSE_NR];		/* enum collapse_pte | CP_* flags */
+	u16 pte[COLLAPSE_NR];		/* enum collapse_pte | CP_* flags */
 	unsigned int nr[CP_OTHER_NONPRESENT + 1];
-	unsigned int nr_write, nr_uffd_wp, nr_marker_wp;
+	unsigned int nr_write, nr_uffd_wp, nr_marker_wp, nr_uffd_rwp, nr_marker_guard;
 	/* the page cache of a shmem VMA */
 	unsigned int pc_present, pc_swap, pc_holes, pc_compound, pc_not_uptodate;
 	bool pc_huge;			/* a PMD-sized folio starts the range */

@@ -62,9 +62,9 @@ static enum collapse_backing vma_collapse_backing(struct vm_area_struct *vma)
 	}
 }
 
-static u8 classify(const struct uffdscope_entry *e)
+static u16 classify(const struct uffdscope_entry *e)
 {
-	u8 c;
+	u16 c;
 
 	switch (e->kind) {
 	case UFFDSCOPE_NONE:
@@ -84,11 +84,14 @@ static u8 classify(const struct uffdscope_entry *e)
 			c |= CP_WRITE;
 		if (e->uffd_wp)
 			c |= CP_UFFD_WP;
+		if (e->uffd_rwp)
+			c |= CP_UFFD_RWP;
 		return c;
 	case UFFDSCOPE_SWAP:
 		return CP_SWAP | (e->uffd_wp ? CP_UFFD_WP : 0);
 	case UFFDSCOPE_MARKER:
-		return CP_MARKER | ((e->marker & PTE_MARKER_UFFD_WP) ? CP_MARKER_WP : 0);
+		return CP_MARKER | ((e->marker & PTE_MARKER_UFFD_WP) ? CP_MARKER_WP : 0) |
+		       ((e->marker & PTE_MARKER_GUARD) ? CP_MARKER_GUARD : 0);
 	default:
 		return CP_OTHER_NONPRESENT | (e->uffd_wp ? CP_UFFD_WP : 0);
 	}
@@ -99,7 +102,7 @@ static int collapse_entry(struct uffdscope_walk *w, const struct uffdscope_entry
 {
 	struct collapse_inputs *in = w->private;
 	unsigned long a, end = e->addr + e->size;
-	u8 c;
+	u16 c;
 
 	if (e->level != UFFDSCOPE_PTE) {
 		if (e->level != UFFDSCOPE_PMD)
@@ -144,6 +147,8 @@ static int gather_ptes(struct mm_struct *mm, struct collapse_inputs *in)
 		in->nr_write += !!(in->pte[i] & CP_WRITE);
 		in->nr_uffd_wp += !!(in->pte[i] & CP_UFFD_WP);
 		in->nr_marker_wp += !!(in->pte[i] & CP_MARKER_WP);
+		in->nr_uffd_rwp += !!(in->pte[i] & CP_UFFD_RWP);
+		in->nr_marker_guard += !!(in->pte[i] & CP_MARKER_GUARD);
 	}
 	return 0;
 }

@@ -89,7 +89,7 @@ static void predict_anon(const struct collapse_inputs *in, struct collapse_verdi
 {
 	bool armed = in->uffd_missing || in->uffd_wp || in->uffd_minor ||
 		     in->uffd_rwp;
-	bool writable = false;
+	bool writable = false, guard = false;
 	unsigned int i;
 
 	switch (in->pmd) {
@@ -112,6 +112,7 @@ static void predict_anon(const struct collapse_inputs *in, struct collapse_verdi
 			    (COLLAPSE_SKIPS_UFFD_MISSING && (in->pte[i] & CP_MARKER_WP)))
 				return decide(v, CS_PTE_UFFD_WP,
 					      "a swap entry or marker carries uffd-wp");
+			guard |= !!(in->pte[i] & CP_MARKER_GUARD);
 			continue;	/* swapped in by the collapse */
 		}
 		if (kind == CP_NONE || kind == CP_ZERO) {
@@ -122,6 +123,10 @@ static void predict_anon(const struct collapse_inputs *in, struct collapse_verdi
 		}
 		if (in->pte[i] & CP_UFFD_WP)
 			return decide(v, CS_PTE_UFFD_WP, "a present PTE is uffd-wp protected");
+		/* 7.3 tests the uffd bit itself (pte_uffd), RWP's as well as WP's */
+		if (in->pte[i] & CP_UFFD_RWP)
+			return decide(v, CS_PTE_UFFD_WP,
+				      "a present PTE is RWP-protected (the uffd bit)");
 		if (in->pte[i] & CP_WRITE)
 			writable = true;
 		if (kind == CP_NOPAGE)
@@ -131,6 +136,10 @@ static void predict_anon(const struct collapse_inputs *in, struct collapse_verdi
 	}
 	if (COLLAPSE_NEEDS_WRITABLE_PTE && !writable)
 		return decide(v, CS_PAGE_RO, "no PTE in the range is writable");
+	/* the scan passes a guard as non-present; its swap-in faults SIGSEGV */
+	if (guard)
+		return decide(v, CS_FAIL,
+			      "a guard marker: the collapse's swap-in of it is a SIGSEGV fault");
 	decide(v, CS_SUCCEED, "every PTE anonymous, none blocking");
 }
 
@@ -176,8 +185,12 @@ static void predict_pte_mapped(const struct collapse_inputs *in, bool fresh,
 		return decide(v, CS_SUCCEED, "no page table: the PMD is installed");
 	if (in->pmd != CPMD_TABLE)
 		return decide(v, CS_PMD_NULL, "no PMD table to map the huge page");
-	/* On 6.5+ a fresh collapse retracted the table unless anon_vma exists. */
-	if (COLLAPSE_PTE_MAPPED_RULES_6_5 && fresh && !in->anon_vma)
+	/*
+	 * On 6.5+ a fresh collapse retracted the table unless anon_vma exists,
+	 * or (7.3: VMA_MAYBE_GUARD) the VMA may hold guards: then the PTE
+	 * check below meets them.
+	 */
+	if (COLLAPSE_PTE_MAPPED_RULES_6_5 && fresh && !in->anon_vma && !in->nr_marker_guard)
 		return decide(v, CS_SUCCEED, "page table retracted, PMD installed");
 
 	for (i = 0; i < COLLAPSE_NR; i++) {

@@ -395,7 +395,8 @@ TEST_F(guard, fork_keeps_guards_and_drops_wp_without_event_fork)
  * PMD-mapped in this VMA, and the data beside the guards must be intact.
  * What MADV_COLLAPSE returns is printed: anon fails (7.3: the scan's swap-in
  * of a guard marker is a SIGSEGV, SCAN_FAIL, EINVAL); shmem collapses the
- * page cache, but a VMA that may hold guards keeps its page table.
+ * page cache, but a VMA that may hold guards keeps its page table and the
+ * PMD step meets the marker (SCAN_PTE_NON_PRESENT, EINVAL).
  */
 FIXTURE(guard_collapse) {
 	struct kind_area a;
@@ -457,12 +458,14 @@ TEST_F(guard_collapse, collapse_keeps_guards)
 {
 	struct kind_area *a = &self->a;
 	const char *field = variant->kind == AREA_ANON ? "AnonHugePages" : "ShmemPmdMapped";
+	char verdict[16], verdict2[16], answer[2048];
 	unsigned char seen = 0;
+	int ret, ret2, pred, pred2;
 	long pmd_kb;
 	size_t i;
-	int ret;
 
 	BEHAVIOUR(ROW);
+	pred = collapse_predicted(a->addr, verdict, answer, sizeof(answer));
 	ret = madv_collapse(a->addr, a->len);
 	pmd_kb = smaps_kb(a->addr, field);
 	fprintf(stderr, "# %s: %s: MADV_COLLAPSE of a PMD with %zu guards: %s; %s %ld kB\n",
@@ -486,13 +489,16 @@ TEST_F(guard_collapse, collapse_keeps_guards)
 			       kind_pattern(SEED, i));
 	}
 	expect_guards_segv(_metadata, a, collapse_guard, "after MADV_COLLAPSE");
+	ASSERT_COLLAPSE_WITNESS(pred, verdict, answer, ret);
 	/* The first try collapsed the page cache at most; a second meets the guards' table. */
-	ret = madv_collapse(a->addr, a->len);
+	pred2 = collapse_predicted(a->addr, verdict2, answer, sizeof(answer));
+	ret2 = madv_collapse(a->addr, a->len);
 	fprintf(stderr, "# %s: %s: a second MADV_COLLAPSE: %s\n", ROW,
-		area_kind_name(variant->kind), collapse_errname(ret));
-	ASSERT_BEHAVIOUR(ROW, ret != 0 || smaps_kb(a->addr, field) == 0,
+		area_kind_name(variant->kind), collapse_errname(ret2));
+	ASSERT_BEHAVIOUR(ROW, ret2 != 0 || smaps_kb(a->addr, field) == 0,
 			 "a second MADV_COLLAPSE returned 0 and PMD-mapped the guarded range");
 	expect_guards_segv(_metadata, a, collapse_guard, "after a second MADV_COLLAPSE");
+	ASSERT_COLLAPSE_WITNESS(pred2, verdict2, answer, ret2);
 }
 
 TEST_HARNESS_MAIN

@@ -13,9 +13,9 @@
  *  - shmem: the page cache collapses (collapse_file() unmaps the small
  *    pages, and an unmapped page is out of the RWP working set: the
  *    documented "no persistent RWP marker"), but userfaultfd_protected()
- *    keeps the page table of an RWP VMA (no retract, no PMD install), so a
- *    later read maps exactly the page it reads, and re-protected pages of
- *    the THP make a second MADV_COLLAPSE fail (SCAN_PTE_UFFD).
+ *    keeps the page table of an RWP VMA (no retract, and MADV_COLLAPSE's
+ *    PMD step fails SCAN_PTE_UFFD, EINVAL), so a later read maps exactly
+ *    the page it reads, and re-protected pages of the THP stay protected.
  *
  * What the tests require, from the kernel's evidence: no page reads as
  * accessed (PAGE_IS_ACCESSED) without being touched, no PMD mapping in the
@@ -248,11 +248,13 @@ static __attribute__((noinline)) void expect_data(struct __test_metadata *_metad
 
 TEST_F(rwp_collapse, madv_collapse_never_unprotects)
 {
+	char verdict[16], verdict2[16], answer[2048];
 	struct kind_area *a = &self->a;
 	size_t probe = a->nr / 2;
-	int ret;
+	int ret, ret2, pred, pred2;
 
 	BEHAVIOUR(ROW);
+	pred = collapse_predicted(a->addr, verdict, answer, sizeof(answer));
 	ret = madv_collapse(a->addr, a->len);
 	fprintf(stderr, "# %s: %s: MADV_COLLAPSE of a fully RWP-protected PMD: %s, %zu of %zu pages still present\n",
 		ROW, area_kind_name(variant->kind), collapse_errname(ret),
@@ -264,34 +266,50 @@ TEST_F(rwp_collapse, madv_collapse_never_unprotects)
 	 * collapse again: the THP is there, only the mapping is left to do.
 	 */
 	ASSERT_EQ(0, rwprotect(self->uffd, a->addr, a->len, true));
-	ret = madv_collapse(a->addr, a->len);
-	fprintf(stderr, "# %s: %s: a second MADV_COLLAPSE after re-protecting: %s, file THP %d\n",
-		ROW, area_kind_name(variant->kind), collapse_errname(ret),
+	pred2 = collapse_predicted(a->addr, verdict2, answer, sizeof(answer));
+	ret2 = madv_collapse(a->addr, a->len);
+	fprintf(stderr, "# %s: %s: a second MADV_COLLAPSE after re-protecting: %s, page %zu in a THP: %d\n",
+		ROW, area_kind_name(variant->kind), collapse_errname(ret2), probe,
 		!!(kpageflags_of(kind_page(a, probe)) & (1ULL << KPF_THP_BIT)));
 	expect_untouched(_metadata, self->pagemap, a, self->pmd_field, "after a second MADV_COLLAPSE");
 	expect_read(_metadata, self->uffd, self->pagemap, a, probe, "after a second MADV_COLLAPSE");
 	expect_data(_metadata, self->uffd, a, "after both collapses");
+	ASSERT_COLLAPSE_WITNESS(pred, verdict, answer, ret);
+	ASSERT_COLLAPSE_WITNESS(pred2, verdict2, answer, ret2);
 }
 
 /*
- * The calibration: the same registered range, unprotected, does collapse
- * (anon: a PMD; shmem: the page cache), so a refusal above is the
- * protection's doing, not the registration's or the memory's.
+ * The calibration: the same registered range, unprotected, does collapse,
+ * so a refusal above is the protection's doing, not the memory's. Anon: into
+ * a PMD mapping. Shmem: the page cache becomes a THP, while the RWP VMA keeps
+ * its page table whatever its entries hold (userfaultfd_protected()), so
+ * MADV_COLLAPSE still fails its PMD step there (7.3: EINVAL).
  */
 TEST_F(rwp_collapse, unprotected_control_collapses)
 {
+	char verdict[16], answer[2048];
 	struct kind_area *a = &self->a;
-	int ret;
+	bool thp;
+	int ret, pred;
 
 	ASSERT_EQ(0, rwprotect(self->uffd, a->addr, a->len, false));
+	pred = collapse_predicted(a->addr, verdict, answer, sizeof(answer));
 	ret = madv_collapse(a->addr, a->len);
-	fprintf(stderr, "# %s: %s: MADV_COLLAPSE of the unprotected RWP-registered PMD: %s; %s %ld kB\n",
+	/* read page 0 (mapped again if the collapse unmapped it) to see its folio */
+	ASSERT_EQ(kind_pattern(SEED, 0), *(volatile unsigned char *)a->addr);
+	thp = kpageflags_of(a->addr) & (1ULL << KPF_THP_BIT);
+	fprintf(stderr, "# %s: %s: MADV_COLLAPSE of the unprotected RWP-registered PMD: %s; %s %ld kB; in a THP: %d\n",
 		ROW, area_kind_name(variant->kind), collapse_errname(ret), self->pmd_field,
-		smaps_kb(a->addr, self->pmd_field));
+		smaps_kb(a->addr, self->pmd_field), thp);
 	if (ret == -ENOMEM)
 		SKIP(return, "MADV_COLLAPSE: ENOMEM (no huge page to collapse into)");
-	ASSERT_EQ(0, ret) TH_LOG("MADV_COLLAPSE of an unprotected range: %s", collapse_errname(ret));
+	if (variant->kind == AREA_ANON)
+		ASSERT_EQ(0, ret) TH_LOG("MADV_COLLAPSE of an unprotected range: %s",
+					 collapse_errname(ret));
+	ASSERT_TRUE(thp) TH_LOG("MADV_COLLAPSE (%s) of an unprotected range made no THP",
+				collapse_errname(ret));
 	expect_data(_metadata, self->uffd, a, "after the control's collapse");
+	ASSERT_COLLAPSE_WITNESS(pred, verdict, answer, ret);
 }
 
 static double now_s(void)

@@ -58,6 +58,22 @@ int kv_get(const char *text, const char *key, char *val, size_t len);
 /* kv_get() of a number; returns -1 when absent. */
 long kv_long(const char *text, const char *key);
 
+/*
+ * The module's verdict on MADV_COLLAPSE of the PMD range at @addr of this
+ * process, as text ("0", "EINVAL", "unknown" ...) in @verdict (at least 16
+ * bytes); the whole answer in @answer. Returns 0, -ENOENT without the module,
+ * or -errno.
+ */
+int collapse_predicted(const void *addr, char *verdict, char *answer, size_t len);
+
+/*
+ * uffdscope.ko, the second witness, must have predicted the MADV_COLLAPSE
+ * result @ret (see collapse_predicted(); "unknown" predicts nothing, and
+ * without the module there is nothing to compare). For tests that include
+ * behaviour.h; call it after the row's own assertions.
+ */
+#define ASSERT_COLLAPSE_WITNESS(pred_ret, verdict, answer, ret) do {			if ((pred_ret) != -ENOENT) {								ASSERT_EQ(0, pred_ret) TH_LOG("collapse query: %s", strerror(-(pred_ret))); 		if (strcmp(verdict, "unknown") && strcmp(verdict, collapse_errname(ret))) 			fprintf(stderr, "# module answer was:\n%s", answer);			ASSERT_WITNESS(!strcmp(verdict, "unknown") ||						       !strcmp(verdict, collapse_errname(ret)),					       "MADV_COLLAPSE returned %s, the module predicted %s", 			       collapse_errname(ret), verdict);				}									} while (0)
+
 /* A thread that reads one byte of a page, and says when the read completed. */
 struct toucher {
 	pthread_t thread;
