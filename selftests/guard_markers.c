@@ -24,7 +24,12 @@
  * where only guards belong. Pagemap (PM_UFFD_WP, and PM_GUARD_REGION since
  * 6.14) and the accesses decide; uffdscope.ko must tell the two markers
  * apart (marker_guard=, marker_uffd_wp=). Kernels without guard regions
- * SKIP: the row is unsupported there.
+ * SKIP: the row is unsupported there. 7.3 installs guards in any VMA but
+ * VM_SPECIAL, VM_HUGETLB and (to install) VM_LOCKED ones
+ * (is_valid_guard_vma()): hugetlbfs has none, so anon and shmem are the
+ * memory kinds here. The first guard kernels took anonymous memory only
+ * (file mappings came with "mm: allow guard regions in file-backed and
+ * read-only mappings"): there the shmem variants SKIP.
  */
 #include <errno.h>
 #include <signal.h>
