@@ -71,11 +71,65 @@ static int fill_cache(const struct kind_area *a, size_t i)
 	return 0;
 }
 
-FIXTURE(rwp_collapse) {
+/* One RWP-registered, fully protected PMD of small pages. */
+struct rwp_area {
 	struct kind_area a;
 	int uffd;
 	int pagemap;
 	const char *pmd_field;	/* the smaps line of a PMD mapping of this kind */
+};
+
+static __attribute__((noinline)) void rwp_area_setup(struct __test_metadata *_metadata,
+						     struct rwp_area *r, enum area_kind kind)
+{
+	struct kind_area *a = &r->a;
+	const char *why = "";
+	uint64_t missing = 0;
+	long n;
+	size_t i;
+	int ret;
+
+	r->uffd = -1;
+	r->a.fd = -1;
+	r->pmd_field = kind == AREA_ANON ? "AnonHugePages" : "ShmemPmdMapped";
+	r->pagemap = pagemap_open(0);
+	ASSERT_LE(0, r->pagemap);
+	r->uffd = uffd_open(UFFD_FEATURE_RWP, &missing);
+	if (r->uffd == -EOPNOTSUPP)
+		SKIP(return, "UFFD_FEATURE_RWP not offered by this kernel (read-write protection is 7.3+, CONFIG_USERFAULTFD_RWP)");
+	ASSERT_LE(0, r->uffd) TH_LOG("userfaultfd: %s", strerror(-r->uffd));
+	THP_REQUIRE();
+	ret = kind_area_map(a, kind, true, pages_per_pmd(), &why);
+	ASSERT_EQ(0, ret) TH_LOG("mapping: %s: %s", why, strerror(-ret));
+	/* Small pages, every one present: the range collapse would take. */
+	ASSERT_EQ(0, madvise_no_thp(a->addr, a->len));
+	for (i = 0; i < a->nr; i++) {
+		if (kind == AREA_SHMEM)
+			ASSERT_EQ(0, fill_cache(a, i));
+		kind_fill(a, i, SEED);
+	}
+	ret = uffd_register(r->uffd, a->addr, a->len, UFFDIO_REGISTER_MODE_RWP);
+	if (ret == -EINVAL)
+		SKIP(return, "UFFDIO_REGISTER_MODE_RWP on %s: EINVAL", area_kind_name(kind));
+	ASSERT_EQ(0, ret) TH_LOG("UFFDIO_REGISTER RWP: %s", strerror(-ret));
+	ASSERT_EQ(0, rwprotect(r->uffd, a->addr, a->len, true));
+	/* MADV_COLLAPSE honours VM_NOHUGEPAGE: lift it. */
+	ASSERT_EQ(0, madvise(a->addr, a->len, MADV_HUGEPAGE));
+	n = pagemap_scan_count(r->pagemap, a->addr, a->len, PAGE_IS_ACCESSED);
+	ASSERT_EQ(0, n) TH_LOG("PAGEMAP_SCAN PAGE_IS_ACCESSED right after UFFDIO_RWPROTECT: %ld", n);
+}
+
+static void rwp_area_teardown(struct rwp_area *r)
+{
+	if (r->uffd >= 0)
+		close(r->uffd);
+	kind_area_unmap(&r->a);
+	if (r->pagemap >= 0)
+		close(r->pagemap);
+}
+
+FIXTURE(rwp_collapse) {
+	struct rwp_area r;
 };
 
 FIXTURE_VARIANT(rwp_collapse) {
@@ -87,50 +141,12 @@ FIXTURE_VARIANT_ADD(rwp_collapse, shmem) { .kind = AREA_SHMEM };
 
 FIXTURE_SETUP(rwp_collapse)
 {
-	struct kind_area *a = &self->a;
-	const char *why = "";
-	uint64_t missing = 0;
-	long n;
-	size_t i;
-	int ret;
-
-	self->uffd = -1;
-	self->a.fd = -1;
-	self->pmd_field = variant->kind == AREA_ANON ? "AnonHugePages" : "ShmemPmdMapped";
-	self->pagemap = pagemap_open(0);
-	ASSERT_LE(0, self->pagemap);
-	self->uffd = uffd_open(UFFD_FEATURE_RWP, &missing);
-	if (self->uffd == -EOPNOTSUPP)
-		SKIP(return, "UFFD_FEATURE_RWP not offered by this kernel (read-write protection is 7.3+, CONFIG_USERFAULTFD_RWP)");
-	ASSERT_LE(0, self->uffd) TH_LOG("userfaultfd: %s", strerror(-self->uffd));
-	THP_REQUIRE();
-	ret = kind_area_map(a, variant->kind, true, pages_per_pmd(), &why);
-	ASSERT_EQ(0, ret) TH_LOG("mapping: %s: %s", why, strerror(-ret));
-	/* Small pages, every one present: the range collapse would take. */
-	ASSERT_EQ(0, madvise_no_thp(a->addr, a->len));
-	for (i = 0; i < a->nr; i++) {
-		if (variant->kind == AREA_SHMEM)
-			ASSERT_EQ(0, fill_cache(a, i));
-		kind_fill(a, i, SEED);
-	}
-	ret = uffd_register(self->uffd, a->addr, a->len, UFFDIO_REGISTER_MODE_RWP);
-	if (ret == -EINVAL)
-		SKIP(return, "UFFDIO_REGISTER_MODE_RWP on %s: EINVAL", area_kind_name(variant->kind));
-	ASSERT_EQ(0, ret) TH_LOG("UFFDIO_REGISTER RWP: %s", strerror(-ret));
-	ASSERT_EQ(0, rwprotect(self->uffd, a->addr, a->len, true));
-	/* MADV_COLLAPSE honours VM_NOHUGEPAGE: lift it. */
-	ASSERT_EQ(0, madvise(a->addr, a->len, MADV_HUGEPAGE));
-	n = pagemap_scan_count(self->pagemap, a->addr, a->len, PAGE_IS_ACCESSED);
-	ASSERT_EQ(0, n) TH_LOG("PAGEMAP_SCAN PAGE_IS_ACCESSED right after UFFDIO_RWPROTECT: %ld", n);
+	rwp_area_setup(_metadata, &self->r, variant->kind);
 }
 
 FIXTURE_TEARDOWN(rwp_collapse)
 {
-	if (self->uffd >= 0)
-		close(self->uffd);
-	kind_area_unmap(&self->a);
-	if (self->pagemap >= 0)
-		close(self->pagemap);
+	rwp_area_teardown(&self->r);
 	ASSERT_EQ(0, knob_restore_all());
 }
 
@@ -249,7 +265,7 @@ static __attribute__((noinline)) void expect_data(struct __test_metadata *_metad
 TEST_F(rwp_collapse, madv_collapse_never_unprotects)
 {
 	char verdict[16], verdict2[16], answer[2048];
-	struct kind_area *a = &self->a;
+	struct kind_area *a = &self->r.a;
 	size_t probe = a->nr / 2;
 	int ret, ret2, pred, pred2;
 
@@ -258,22 +274,22 @@ TEST_F(rwp_collapse, madv_collapse_never_unprotects)
 	ret = madv_collapse(a->addr, a->len);
 	fprintf(stderr, "# %s: %s: MADV_COLLAPSE of a fully RWP-protected PMD: %s, %zu of %zu pages still present\n",
 		ROW, area_kind_name(variant->kind), collapse_errname(ret),
-		count_present(self->pagemap, a), a->nr);
-	expect_untouched(_metadata, self->pagemap, a, self->pmd_field, "after MADV_COLLAPSE");
-	expect_read(_metadata, self->uffd, self->pagemap, a, probe, "after MADV_COLLAPSE");
+		count_present(self->r.pagemap, a), a->nr);
+	expect_untouched(_metadata, self->r.pagemap, a, self->r.pmd_field, "after MADV_COLLAPSE");
+	expect_read(_metadata, self->r.uffd, self->r.pagemap, a, probe, "after MADV_COLLAPSE");
 	/*
 	 * Protect again what is mapped now (shmem: a PTE into the new THP) and
 	 * collapse again: the THP is there, only the mapping is left to do.
 	 */
-	ASSERT_EQ(0, rwprotect(self->uffd, a->addr, a->len, true));
+	ASSERT_EQ(0, rwprotect(self->r.uffd, a->addr, a->len, true));
 	pred2 = collapse_predicted(a->addr, verdict2, answer, sizeof(answer));
 	ret2 = madv_collapse(a->addr, a->len);
 	fprintf(stderr, "# %s: %s: a second MADV_COLLAPSE after re-protecting: %s, page %zu in a THP: %d\n",
 		ROW, area_kind_name(variant->kind), collapse_errname(ret2), probe,
 		!!(kpageflags_of(kind_page(a, probe)) & (1ULL << KPF_THP_BIT)));
-	expect_untouched(_metadata, self->pagemap, a, self->pmd_field, "after a second MADV_COLLAPSE");
-	expect_read(_metadata, self->uffd, self->pagemap, a, probe, "after a second MADV_COLLAPSE");
-	expect_data(_metadata, self->uffd, a, "after both collapses");
+	expect_untouched(_metadata, self->r.pagemap, a, self->r.pmd_field, "after a second MADV_COLLAPSE");
+	expect_read(_metadata, self->r.uffd, self->r.pagemap, a, probe, "after a second MADV_COLLAPSE");
+	expect_data(_metadata, self->r.uffd, a, "after both collapses");
 	ASSERT_COLLAPSE_WITNESS(pred, verdict, answer, ret);
 	ASSERT_COLLAPSE_WITNESS(pred2, verdict2, answer, ret2);
 }
@@ -288,19 +304,19 @@ TEST_F(rwp_collapse, madv_collapse_never_unprotects)
 TEST_F(rwp_collapse, unprotected_control_collapses)
 {
 	char verdict[16], answer[2048];
-	struct kind_area *a = &self->a;
+	struct kind_area *a = &self->r.a;
 	bool thp;
 	int ret, pred;
 
-	ASSERT_EQ(0, rwprotect(self->uffd, a->addr, a->len, false));
+	ASSERT_EQ(0, rwprotect(self->r.uffd, a->addr, a->len, false));
 	pred = collapse_predicted(a->addr, verdict, answer, sizeof(answer));
 	ret = madv_collapse(a->addr, a->len);
 	/* read page 0 (mapped again if the collapse unmapped it) to see its folio */
 	ASSERT_EQ(kind_pattern(SEED, 0), *(volatile unsigned char *)a->addr);
 	thp = kpageflags_of(a->addr) & (1ULL << KPF_THP_BIT);
 	fprintf(stderr, "# %s: %s: MADV_COLLAPSE of the unprotected RWP-registered PMD: %s; %s %ld kB; in a THP: %d\n",
-		ROW, area_kind_name(variant->kind), collapse_errname(ret), self->pmd_field,
-		smaps_kb(a->addr, self->pmd_field), thp);
+		ROW, area_kind_name(variant->kind), collapse_errname(ret), self->r.pmd_field,
+		smaps_kb(a->addr, self->r.pmd_field), thp);
 	if (ret == -ENOMEM)
 		SKIP(return, "MADV_COLLAPSE: ENOMEM (no huge page to collapse into)");
 	if (variant->kind == AREA_ANON)
@@ -308,7 +324,7 @@ TEST_F(rwp_collapse, unprotected_control_collapses)
 					 collapse_errname(ret));
 	ASSERT_TRUE(thp) TH_LOG("MADV_COLLAPSE (%s) of an unprotected range made no THP",
 				collapse_errname(ret));
-	expect_data(_metadata, self->uffd, a, "after the control's collapse");
+	expect_data(_metadata, self->r.uffd, a, "after the control's collapse");
 	ASSERT_COLLAPSE_WITNESS(pred, verdict, answer, ret);
 }
 
@@ -325,18 +341,32 @@ static double now_s(void)
  * that asks for huge pages: it collapses the page cache (observable: the
  * file's page becomes a THP), and the RWP mapping must come out as after
  * MADV_COLLAPSE. Only shmem: for anon, khugepaged's refusal is a thing that
- * does not happen, and no event tells when it has had its chance.
+ * does not happen, and no event tells when it has had its chance (the anon
+ * scan's refusal is MADV_COLLAPSE's, checked above).
  */
-TEST_F_TIMEOUT(rwp_collapse, khugepaged_never_unprotects, KHUGEPAGED_DEADLINE_S + 30)
+FIXTURE(rwp_khugepaged) {
+	struct rwp_area r;
+};
+
+FIXTURE_SETUP(rwp_khugepaged)
+{
+	rwp_area_setup(_metadata, &self->r, AREA_SHMEM);
+}
+
+FIXTURE_TEARDOWN(rwp_khugepaged)
+{
+	rwp_area_teardown(&self->r);
+	ASSERT_EQ(0, knob_restore_all());
+}
+
+TEST_F_TIMEOUT(rwp_khugepaged, shmem_khugepaged_never_unprotects, KHUGEPAGED_DEADLINE_S + 30)
 {
 	struct timespec poll_gap = { .tv_nsec = 20 * 1000 * 1000 };
-	struct kind_area *a = &self->a;
+	struct kind_area *a = &self->r.a;
 	char to_scan[24], *other;
 	double deadline;
 	int compact;
 
-	if (variant->kind != AREA_SHMEM)
-		SKIP(return, "khugepaged's refusal of anonymous memory has no event to wait for");
 	BEHAVIOUR(ROW);
 	other = mmap_aligned(a->len, pmd_size(), PROT_READ, MAP_SHARED, a->fd, 0);
 	ASSERT_NE(MAP_FAILED, other);
@@ -364,9 +394,9 @@ TEST_F_TIMEOUT(rwp_collapse, khugepaged_never_unprotects, KHUGEPAGED_DEADLINE_S 
 			TH_LOG("khugepaged did not collapse the file in %d s", KHUGEPAGED_DEADLINE_S);
 		nanosleep(&poll_gap, NULL);
 	}
-	expect_untouched(_metadata, self->pagemap, a, self->pmd_field, "after khugepaged's collapse");
-	expect_read(_metadata, self->uffd, self->pagemap, a, a->nr / 2, "after khugepaged's collapse");
-	expect_data(_metadata, self->uffd, a, "after khugepaged's collapse");
+	expect_untouched(_metadata, self->r.pagemap, a, self->r.pmd_field, "after khugepaged's collapse");
+	expect_read(_metadata, self->r.uffd, self->r.pagemap, a, a->nr / 2, "after khugepaged's collapse");
+	expect_data(_metadata, self->r.uffd, a, "after khugepaged's collapse");
 	munmap(other, a->len);
 }
 
