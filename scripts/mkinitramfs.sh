@@ -7,7 +7,10 @@
 #   scripts/mkinitramfs.sh KERNEL_DIR MODULE_KO TESTS_DIR OUT.cpio.gz TIMEOUT PROG...
 #
 # MODULE_KO may be "-" to boot without uffdscope.ko. UFFDSCOPE_MODE=demo makes the guest run
-# scripts/guest/demo.sh (the main job's showcase) instead of the programs as tests.
+# scripts/guest/demo.sh (the main job's showcase) instead of the programs as tests,
+# UFFDSCOPE_MODE=lockdown scripts/guest/lockdown.sh (scripts/test-lockdown.sh).
+# UFFDSCOPE_REPORT_BUDGET=S: after the programs, the guest runs `uffdscope report --json
+# --budget S` (scripts/run-vm.sh sets it for a run of the whole suite).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -64,6 +67,7 @@ cp "$(busybox_for "$arch")" "$root/bin/busybox"
 cp "$UFFDSCOPE_TOP/scripts/guest/init" "$root/init"
 cp "$UFFDSCOPE_TOP/scripts/guest/run-programs.sh" "$root/run-programs.sh"
 cp "$UFFDSCOPE_TOP/scripts/guest/demo.sh" "$root/demo.sh"
+cp "$UFFDSCOPE_TOP/scripts/guest/lockdown.sh" "$root/lockdown.sh"
 chmod +x "$root/init"
 : >"$root/lib/uffdscope-modules/order"
 add_module zram
@@ -72,6 +76,8 @@ load=0
 if [ "$ko" != - ]; then
 	cp "$ko" "$root/uffdscope.ko"
 	load=1
+	# The lockdown test loads it itself: whether lockdown lets it is what it checks.
+	[ "${UFFDSCOPE_MODE:-test}" != lockdown ] || load=0
 fi
 for p in "$@"; do
 	[ -x "$tests/$p" ] || die "no test program '$p' in $tests: is it a file in selftests/?"
@@ -97,6 +103,7 @@ MODE=${UFFDSCOPE_MODE:-test}
 TEST_TIMEOUT=$timeout
 PROGRAMS="$*"
 EXPECTED_ABSENT="${UFFDSCOPE_EXPECTED_ABSENT:-}"
+REPORT_BUDGET=${UFFDSCOPE_REPORT_BUDGET:-}
 CONF
 # The tests' time budgets and seeds (UFFDSCOPE_*_SECONDS, UFFDSCOPE_*_SEED) set on the host reach
 # the programs in the guest.

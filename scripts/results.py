@@ -16,6 +16,12 @@ expects absent on that kernel is a known kernel difference: it counts as passed 
 as "absent". An expected-absent row that no test found absent is a failure (the kernel or
 the expectation changed), and so is an absence nobody expected.
 
+When the run also ran `uffdscope report --json` (the lines between @@REPORT-BEGIN and
+@@REPORT-END, after the suite in the same boot), `parse` compares the report's status of each
+row with the suite's cell and adds one test case per row compared, program "uffdscope_report":
+pass when they agree, FAIL naming the row and both values when they do not, SKIP when the
+report could not decide the row (its time budget ran out first) and says so.
+
 What tests print besides KTAP:
   # behaviour: ROW          this test observes the kernel's behaviour ROW (decides the row)
   # absent: ROW: EVIDENCE   ... and the kernel lacks it
@@ -273,6 +279,10 @@ def parse(args):
     classify(cases, expected)
     res["cases"] = [c.json() for c in cases]
     res["rows"] = rows_of(res["cases"], expected, issues)
+    agreement = []
+    if args.report == "yes" and booted and end is not None:
+        agreement = report_agreement(lines, res, issues)
+        res["cases"] += [c.json() for c in agreement]
     with open(args.out, "w") as f:
         json.dump(res, f, indent=1)
     if not args.quiet:
@@ -283,7 +293,72 @@ def parse(args):
           f" (build {args.build_seconds}s, VM {args.vm_seconds}s)")
     for i in issues:
         print(f"  ! {i}")
+    if "report" in res:
+        n = {st: sum(c.status == st for c in agreement) for st in ("pass", "fail", "skip")}
+        print(f"  uffdscope report: {n['pass']} rows agree with the suite, {n['fail']} disagree,"
+              f" {n['skip']} undecided by the report (report {res['report'].get('seconds', '?')}s,"
+              f" budget {res['report'].get('budget', '?')}s, exit {res['report'].get('exit', '?')})")
+        for c in agreement:
+            if c.status != "pass":
+                print(f"  {'!' if c.status == 'fail' else '-'} uffdscope report, {c.name}: {c.reason}")
     return 1 if summary[1] else 0
+
+
+# The suite's cell (rows_of) as the report's status (Documentation/tools.rst, report).
+SUITE_AS_REPORT = {"present": "present", "PRESENT?": "present", "ABSENT": "absent",
+                   "absent": "absent", "unsupported": "unsupported", "FAIL": "fail"}
+
+
+def report_agreement(lines, res, issues):
+    """Compare `uffdscope report --json` (run after the suite, in the same boot) with the
+    suite's rows: one Case per row either of them decided."""
+    rb = next((l for l in lines if l.startswith("@@REPORT-BEGIN")), None)
+    re_ = next((l for l in lines if l.startswith("@@REPORT-END")), None)
+    if rb is None or re_ is None:
+        issues.append("uffdscope report did not run to its end after the suite"
+                      " (no @@REPORT-BEGIN/END in console.log)")
+        return []
+    fields = dict(w.split("=", 1) for w in (rb + " " + re_).split() if "=" in w)
+    info = res["report"] = {"budget": fields.get("budget"), "exit": fields.get("exit")}
+    up = re.findall(r"uptime=([0-9.]+)", rb + " " + re_)
+    if len(up) == 2:
+        info["seconds"] = round(float(up[1]) - float(up[0]), 1)
+    text = "\n".join(l[len("@@REPORT "):] for l in lines if l.startswith("@@REPORT "))
+    err = [l[len("@@REPORT-STDERR "):] for l in lines if l.startswith("@@REPORT-STDERR ")]
+    try:
+        doc = json.loads(text)
+    except ValueError as e:
+        issues.append(f"uffdscope report (exit {info['exit']}) printed no JSON document ({e})"
+                      + (f": {err[0]}" if err else ""))
+        return []
+    if "error" in doc or not isinstance(doc.get("rows"), list):
+        issues.append(f"uffdscope report failed (exit {info['exit']}):"
+                      f" {doc.get('error', {}).get('message', 'no rows in its JSON')}")
+        return []
+    info["programs"] = doc.get("programs", [])
+    info["rows"] = {r["id"]: {"status": r["status"], "why": r.get("why", "")} for r in doc["rows"]}
+    suite = {r: SUITE_AS_REPORT.get(v["cell"], v["cell"]) for r, v in res["rows"].items()}
+    out = []
+    for row in list(info["rows"]) + [r for r in suite if r not in info["rows"]]:
+        s = suite.get(row)
+        r = info["rows"].get(row, {"status": "missing", "why": "the report has no such row"})
+        said = f"uffdscope report says {r['status']}" + (f" ({r['why']})" if r["why"] else "")
+        c = Case("uffdscope_report", row)
+        if s is None and r["status"] == "unknown":
+            continue            # neither decided it (no program of this run names the row)
+        if r["status"] == "unknown":
+            c.status, c.reason = "skip", f"the suite says {s}; {said}"
+        elif s is None:
+            # A test that skips in its fixture setup never names its row: the report may
+            # only call that unsupported, with the skip reason, never decide it.
+            ok = r["status"] == "unsupported"
+            c.status = "pass" if ok else "fail"
+            c.reason = f"no test of the suite named it; {said}"
+        else:
+            c.status = "pass" if r["status"] == s else "fail"
+            c.reason = f"the suite says {s} ({', '.join(res['rows'][row]['cases'][:3])}); {said}"
+        out.append(c)
+    return out
 
 
 def classify(cases, expected):
@@ -418,8 +493,9 @@ def table(args):
 
     print("== time (seconds) ==")
     keys = ["build_seconds", "vm_seconds", "boot_seconds", "test_seconds"]
-    print_table("kernel", cols, ["build", "vm", "boot", "tests"],
-                lambda c, i: str(results[cols.index(c)].get(keys[i]) or "-"))
+    print_table("kernel", cols, ["build", "vm", "boot", "tests", "report"],
+                lambda c, i: str((results[cols.index(c)].get(keys[i]) if i < 4 else
+                                  results[cols.index(c)].get("report", {}).get("seconds")) or "-"))
 
     details = []
     for res in results:
@@ -520,6 +596,8 @@ def main():
                    help="how many tests kunit.py parse counted in the console (empty: not run)")
     a.add_argument("--out", required=True)
     a.add_argument("--quiet", action="store_true")
+    a.add_argument("--report", default="no",
+                   help="yes: the console has `uffdscope report --json` to compare row by row")
     a.add_argument("--no-kernel", action="store_true",
                    help="not a kernel run (lint): no kernel log or taint to judge")
     x = sub.add_parser("expected")

@@ -6,6 +6,10 @@
 # ours to judge.
 #
 #   scripts/run-host.sh [PROG ...]
+#
+# As in a VM (scripts/run-vm.sh), a run of the whole suite (or UFFDSCOPE_REPORT=1) then runs
+# `uffdscope report --json` on the same kernel, with the programs of the run as its probes, and
+# each row's verdict must be the suite's (UFFDSCOPE_REPORT_BUDGET: its --budget, default 120 s).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -20,6 +24,10 @@ release=$(uname -r)
 id=host-$release
 
 select_programs "$@"
+report=0
+[ $# -gt 0 ] || report=1
+report=${UFFDSCOPE_REPORT:-$report}
+budget=${UFFDSCOPE_REPORT_BUDGET:-120}
 
 # Every run has its own folder (runs of the same kernel may overlap); "latest" points at the newest.
 results=$UFFDSCOPE_CACHE/results/$id/$(date +%Y%m%d-%H%M%S)-$$
@@ -34,6 +42,12 @@ t0=$(now)
 		"${progs[@]/#/$tests/}" >"$tests.log" 2>&1 ||
 		{ cat "$tests.log" >&2; die "the selftests do not build for this host: see the compiler output above"; }
 ) 9>"$UFFDSCOPE_CACHE/locks/selftests-host-$karch"
+tool=$UFFDSCOPE_BUILD/tools-$karch
+if [ "$report" = 1 ]; then
+	(flock 9 && make -s -C "$UFFDSCOPE_TOP/tools" ARCH="$karch" OUT="$tool" >"$tool.log" 2>&1) \
+		9>"$UFFDSCOPE_CACHE/locks/tools-$karch" ||
+		{ cat "$tool.log" >&2; die "the uffdscope command does not build for this host: see above"; }
+fi
 build_s=$(elapsed "$t0")
 
 taint0=$(cat /proc/sys/kernel/tainted)
@@ -48,6 +62,19 @@ trap 'rm -rf "$work"' EXIT
 	(cd "$work" && sh "$UFFDSCOPE_TOP/scripts/guest/run-programs.sh" "$tests" \
 		"${UFFDSCOPE_TEST_TIMEOUT:-300}" "${progs[@]}")
 	echo "@@UFFDSCOPE-END"
+	if [ "$report" = 1 ]; then
+		# The report's probes are this run's programs, and only them.
+		mkdir "$work/probes"
+		for p in "${progs[@]}"; do ln -s "$tests/$p" "$work/probes/$p"; done
+		echo "@@REPORT-BEGIN budget=$budget uptime=$(cut -d' ' -f1 /proc/uptime)"
+		rrc=0
+		(cd "$work" && "$tool/uffdscope" report --json --budget "$budget" --tests "$work/probes" \
+			--catalog "$UFFDSCOPE_TOP/catalog/behaviours.tsv") >"$work/report.json" \
+			2>"$work/report.err" || rrc=$?
+		sed 's/^/@@REPORT /' "$work/report.json"
+		sed 's/^/@@REPORT-STDERR /' "$work/report.err"
+		echo "@@REPORT-END exit=$rrc uptime=$(cut -d' ' -f1 /proc/uptime)"
+	fi
 	echo "@@TAINT $(cat /proc/sys/kernel/tainted)"
 	echo "@@DMESG-BEGIN"
 	dmesg 2>/dev/null | tail -n +"$((dmesg_lines + 1))"
@@ -59,6 +86,7 @@ python3 "$UFFDSCOPE_TOP/scripts/results.py" parse "$results/console.log" \
 	--kernel-id "$id" --release "$release" --arch "$karch" --module no \
 	--vm-seconds "$run_s" --build-seconds "$build_s" --programs "${progs[*]}" \
 	--taint-baseline "$taint0" --expected "$UFFDSCOPE_TOP/scripts/expected-absent.txt" \
+	--report "$([ "$report" = 1 ] && echo yes || echo no)" \
 	--out "$results/result.json" ${UFFDSCOPE_QUIET:+--quiet} && rc=0 || rc=$?
 echo "@@RESULT $results/result.json"
 exit $rc

@@ -12,7 +12,11 @@
 # optionally followed by ":CPU" to boot it on another CPU model (scripts/boot-vm.sh). PROG: selftest programs (default: all of selftests/*.c).
 # Environment: UFFDSCOPE_TEST_TIMEOUT (seconds per program, default 300),
 # UFFDSCOPE_NO_MODULE=1 (boot without uffdscope.ko), UFFDSCOPE_QUIET=1 (no TAP echo),
-# UFFDSCOPE_VM_LIMIT (seconds for the whole VM; default from the programs' limits).
+# UFFDSCOPE_VM_LIMIT (seconds for the whole VM; default from the programs' limits),
+# UFFDSCOPE_REPORT=0|1 (after the suite, the same boot runs `uffdscope report --json` and
+# its verdict for each row must be the suite's: on by default when no PROG is named),
+# UFFDSCOPE_REPORT_BUDGET (the report's --budget, default 120 s),
+# UFFDSCOPE_MODE=lockdown (the runner's lockdown test, scripts/test-lockdown.sh: no programs).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -43,6 +47,25 @@ command -v "${cross}gcc" >/dev/null ||
 	die "compiler ${cross}gcc for $arch is missing: run scripts/install-deps.sh (package gcc-aarch64-linux-gnu for arm64)"
 
 select_programs "$@"
+# The report's agreement with the suite is a check of the whole suite's table; a run of some
+# programs (a mutant's, a benchmark's) asks for it with UFFDSCOPE_REPORT=1.
+report=0
+[ $# -gt 0 ] || report=1
+report=${UFFDSCOPE_REPORT:-$report}
+mode=${UFFDSCOPE_MODE:-test}
+ktap_progs=("${progs[@]}")
+case $mode in
+test) ;;
+lockdown) progs=() ktap_progs=(lockdown) report=0 ;;
+*) die "unknown UFFDSCOPE_MODE '$mode': the modes of run-vm.sh are test and lockdown" ;;
+esac
+budget=0
+if [ "$report" = 1 ]; then
+	budget=${UFFDSCOPE_REPORT_BUDGET:-120}
+	export UFFDSCOPE_REPORT_BUDGET=$budget
+else
+	unset UFFDSCOPE_REPORT_BUDGET
+fi
 
 build=$UFFDSCOPE_BUILD/$release
 # Every run has its own folder (runs of the same kernel may overlap); "latest" points at the newest.
@@ -72,10 +95,11 @@ fi
 tests=$UFFDSCOPE_BUILD/selftests-$karch
 (
 	flock 9
+	mkdir -p "$results/tests"
+	[ ${#progs[@]} -gt 0 ] || exit 0
 	make -s -C "$UFFDSCOPE_TOP/selftests" ARCH="$karch" OUT="$tests" \
 		"${progs[@]/#/$tests/}" >"$tests.log" 2>&1 ||
 		{ cat "$tests.log" >&2; die "the selftests do not build for $karch: see the compiler output above"; }
-	mkdir -p "$results/tests"
 	cp "${progs[@]/#/$tests/}" "$results/tests/"
 ) 9>"$UFFDSCOPE_CACHE/locks/selftests-$karch" || exit 1
 tests=$results/tests
@@ -91,11 +115,11 @@ UFFDSCOPE_EXPECTED_ABSENT=$(python3 "$UFFDSCOPE_TOP/scripts/results.py" expected
 export UFFDSCOPE_EXPECTED_ABSENT
 bash "$UFFDSCOPE_TOP/scripts/mkinitramfs.sh" "$kernel" "$ko" "$tests" "$initrd" "$limit_each" "${progs[@]}"
 
-# The VM's own limit: boot, every program's limit, and the log dump.
-limit_vm=$((120 + limit_each * ${#progs[@]}))
+# The VM's own limit: boot, every program's limit, the report's budget, and the log dump.
+limit_vm=$((120 + limit_each * ${#progs[@]} + budget))
 [ "$arch" = arm64 ] && limit_vm=$((limit_vm + 120))
 limit_vm=${UFFDSCOPE_VM_LIMIT:-$limit_vm}
-log "booting $release ($arch) for: ${progs[*]}"
+log "booting $release ($arch) for: ${ktap_progs[*]}$([ "$report" = 1 ] && echo ", then uffdscope report (budget $budget s)")"
 t1=$(now)
 vm_rc=0
 UFFDSCOPE_CPU=$cpu bash "$UFFDSCOPE_TOP/scripts/boot-vm.sh" "$kernel" "$initrd" "$results/console.log" "$limit_vm" || vm_rc=$?
@@ -124,8 +148,9 @@ echo "@@RESULT $results/result.json"
 parse_rc=0
 python3 "$UFFDSCOPE_TOP/scripts/results.py" parse "$results/console.log" \
 	--kernel-id "$id" --release "$release" --arch "$arch" --vm-exit "$vm_rc" \
-	--vm-seconds "$vm_s" --build-seconds "$build_s" --programs "${progs[*]}" \
-	--module "$([ "$ko" = - ] && echo no || echo yes)" \
+	--vm-seconds "$vm_s" --build-seconds "$build_s" --programs "${ktap_progs[*]}" \
+	--module "$([ "$ko" = - ] || [ "$mode" = lockdown ] && echo no || echo yes)" \
+	--report "$([ "$report" = 1 ] && echo yes || echo no)" \
 	--expected "$UFFDSCOPE_TOP/scripts/expected-absent.txt" --kunit-ran "$ktap_ran" \
 	--out "$results/result.json" ${UFFDSCOPE_QUIET:+--quiet} || parse_rc=$?
 # A VM that never got to report ends in a one-line error, after its (failed) result.

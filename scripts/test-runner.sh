@@ -63,6 +63,40 @@ for t in bash sh make gcc cp cat sed grep awk date rsync flock python3 find ln m
 	p=$(command -v "$t") && ln -sf "$p" "$nocross/$t"
 done
 
+# A console whose suite found WP-FORK present and WP-PAGEMAP present, followed by the
+# report's JSON with WP-FORK as $1 and WP-PAGEMAP undecided (the budget ran out).
+report_console() {
+	cat <<CONSOLE
+@@UFFDSCOPE-BOOTED runner
+@@UFFDSCOPE-BEGIN
+TAP version 13
+1..1
+# selftests: uffdscope: p
+# #  RUN           f.has ...
+# # behaviour: WP-FORK
+# ok 1 f.has
+# #  RUN           f.other ...
+# # behaviour: WP-PAGEMAP
+# ok 2 f.other
+ok 1 selftests: uffdscope: p
+@@UFFDSCOPE-END uptime=2.0
+@@REPORT-BEGIN budget=60 uptime=2.0
+@@REPORT {"schema": "uffdscope", "version": 1, "command": "report", "rows": [
+@@REPORT {"id": "WP-FORK", "since": "5.19", "status": "$1", "why": "w", "tests": 1},
+@@REPORT {"id": "WP-PAGEMAP", "since": "5.19", "status": "unknown", "why": "not all its tests ran within the time budget (--budget)", "tests": 0}],
+@@REPORT "programs": []}
+@@REPORT-END exit=0 uptime=3.5
+CONSOLE
+}
+
+# results.py parse of such a console: exit and output in $work/agree.
+agreement() {
+	report_console "$1" >"$work/agree.log"
+	python3 "$UFFDSCOPE_TOP/scripts/results.py" parse "$work/agree.log" --kernel-id agree \
+		--module no --no-kernel --programs p --report yes --quiet --out "$work/agree.json" \
+		>"$work/agree" 2>&1
+}
+
 {
 	echo "@@UFFDSCOPE-BOOTED runner"
 	echo "@@UFFDSCOPE-BEGIN"
@@ -99,6 +133,43 @@ done
 	expect_error vm_hangs "did not finish within 3 s" 60 \
 		env UFFDSCOPE_KERNEL_ID=runner-hang UFFDSCOPE_VM_LIMIT=3 UFFDSCOPE_QUIET=1 \
 		bash "$UFFDSCOPE_TOP/scripts/run-vm.sh" 6.12-amd64 smoke
+	# The report's verdict of each row must be the suite's; a row the report could not
+	# decide is a skip that says so, never a pass.
+	n=$((n + 1))
+	echo "# #  RUN           runner.report_disagreement_names_the_row ..."
+	agreement absent
+	rc=$?
+	sed 's/^/# # /' "$work/agree"
+	if [ $rc = 1 ] && grep -q "! uffdscope report, WP-FORK: the suite says present .*report says absent" "$work/agree" &&
+		grep -q "2 passed, 1 failed, 1 skipped" "$work/agree"; then
+		echo "# ok $n runner.report_disagreement_names_the_row"
+	else
+		echo "# not ok $n runner.report_disagreement_names_the_row"
+	fi
+	n=$((n + 1))
+	echo "# #  RUN           runner.report_agreement_counts_each_row ..."
+	agreement present
+	rc=$?
+	sed 's/^/# # /' "$work/agree"
+	if [ $rc = 0 ] && grep -q "3 passed, 0 failed, 1 skipped" "$work/agree" &&
+		grep -q "1 rows agree with the suite, 0 disagree, 1 undecided" "$work/agree"; then
+		echo "# ok $n runner.report_agreement_counts_each_row"
+	else
+		echo "# not ok $n runner.report_agreement_counts_each_row"
+	fi
+	# Lockdown: two boots of 6.12-amd64 (scripts/test-lockdown.sh; about 40 s warm).
+	n=$((n + 1))
+	echo "# #  RUN           runner.lockdown_exits_6_with_one_line ..."
+	timeout 600 bash "$UFFDSCOPE_TOP/scripts/test-lockdown.sh" >"$work/out" 2>&1
+	rc=$?
+	grep -E 'lockdown\.|lockdown \(|error|  ! ' "$work/out" | sed 's/^/# # /'
+	if [ $rc = 0 ]; then
+		echo "# ok $n runner.lockdown_exits_6_with_one_line"
+	elif [ $rc = 4 ]; then
+		echo "# ok $n runner.lockdown_exits_6_with_one_line # SKIP $(tail -n 1 "$work/out")"
+	else
+		echo "# not ok $n runner.lockdown_exits_6_with_one_line"
+	fi
 	# The suite's kselftest layout run by the kernel's own run_kselftest.sh (28 s warm).
 	n=$((n + 1))
 	echo "# #  RUN           runner.kselftest_install_runs_unchanged ..."

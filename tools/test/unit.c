@@ -138,6 +138,10 @@ static void diagnoses(void)
 	diagnosis(ENOENT, "open", EXIT_NO_DEBUGFS, "no debugfs");
 	put("mountinfo", mounted);
 	diagnosis(ENOENT, "open", EXIT_NO_MODULE, "debugfs, no module");
+	put("lockdown", "none [integrity] confidentiality\n");
+	diagnosis(ENOENT, "open", EXIT_LOCKDOWN, "no module under lockdown (refused unsigned)");
+	put("lockdown", "[none] integrity confidentiality\n");
+	diagnosis(ENOENT, "open", EXIT_NO_MODULE, "no module, lockdown none");
 	mkdir(P("module"), 0755);
 	diagnosis(ENOENT, "open", EXIT_ERROR, "module without that file");
 	put("lockdown", "none [integrity] confidentiality\n");

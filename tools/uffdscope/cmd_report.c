@@ -126,29 +126,24 @@ static bool image_names(const struct images *im, int prog, const char *id)
 	return im->data && im->data[prog] && memmem(im->data[prog], im->len[prog], id, n);
 }
 
-/* A row no test named: its programs' skip reason, or why it is unknown. */
+/* A row no test named (every program that may name it ran): a skip reason, or unknown. */
 static void unnamed(const struct probes *p, const struct images *im, const char *id,
 		    struct row_verdict *v)
 {
 	const char *reason = NULL;
-	bool cut = false, found = false;
+	bool found = false;
 	int i, k;
 
 	for (i = 0; i < p->nprogs; i++) {
 		if (!image_names(im, i, id))
 			continue;
 		found = true;
-		if (p->progs[i].status == PROG_NOT_RUN || p->progs[i].status == PROG_TIMEOUT)
-			cut = true;
 		for (k = 0; !reason && k < p->ncases; k++)
 			if (p->cases[k].prog == i && p->cases[k].status == CASE_SKIP)
 				reason = p->cases[k].reason;
 	}
 	v->status = "unknown";
-	if (cut) {
-		snprintf(v->why, sizeof(v->why),
-			 "not probed: the time budget ran out first (--budget)");
-	} else if (reason) {
+	if (reason) {
 		v->status = "unsupported";
 		snprintf(v->why, sizeof(v->why), "%s", reason);
 	} else {
@@ -157,11 +152,27 @@ static void unnamed(const struct probes *p, const struct images *im, const char 
 	}
 }
 
+/*
+ * Did every program that may name row @id run to its end? A row whose tests
+ * the budget cut (or never started) is not decided by the tests that did run:
+ * a later test could still find it absent or failing.
+ */
+static bool all_ran(const struct probes *p, const struct images *im, const char *id)
+{
+	int i;
+
+	for (i = 0; i < p->nprogs; i++)
+		if ((p->progs[i].status == PROG_NOT_RUN || p->progs[i].status == PROG_TIMEOUT) &&
+		    image_names(im, i, id))
+			return false;
+	return true;
+}
+
 static void judge(const struct probes *p, const struct images *im, const char *id,
 		  struct row_verdict *v)
 {
 	const struct probe_case *absent = NULL, *failed = NULL, *skipped = NULL;
-	bool passed = false, cut = false;
+	bool passed = false;
 	int i, k;
 
 	memset(v, 0, sizeof(*v));
@@ -173,7 +184,7 @@ static void judge(const struct probes *p, const struct images *im, const char *i
 		v->ncases++;
 		/* A test the budget cut short has said nothing yet. */
 		if (c->status == CASE_CRASH && p->progs[c->prog].status == PROG_TIMEOUT)
-			cut = true;
+			continue;
 		else if (c->status == CASE_ABSENT && !absent)
 			absent = c;
 		else if ((c->status == CASE_FAIL || c->status == CASE_CRASH) && !failed)
@@ -182,6 +193,13 @@ static void judge(const struct probes *p, const struct images *im, const char *i
 			skipped = c;
 		else if (c->status == CASE_PASS)
 			passed = true;
+	}
+	/* Only an absence stands whatever the tests not run would say. */
+	if (!absent && !all_ran(p, im, id)) {
+		v->status = "unknown";
+		snprintf(v->why, sizeof(v->why),
+			 "not all its tests ran within the time budget (--budget)");
+		return;
 	}
 	if (absent || failed) {
 		const struct probe_case *c = absent ?: failed;
@@ -201,12 +219,6 @@ static void judge(const struct probes *p, const struct images *im, const char *i
 		v->status = "unsupported";
 		snprintf(v->why, sizeof(v->why), "%s", skipped->reason);
 	} else {
-		if (cut) {
-			v->status = "unknown";
-			snprintf(v->why, sizeof(v->why),
-				 "its test did not finish within the time budget (--budget)");
-			return;
-		}
 		unnamed(p, im, id, v);
 	}
 }

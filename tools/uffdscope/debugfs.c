@@ -118,12 +118,15 @@ void diagnose(const struct sys_paths *p, const char *file, const char *stage,
 			   query, "");
 	/*
 	 * Lockdown refuses debugfs files that can be written (ours are 0600)
-	 * with EPERM, even to root: securityfs says whether it is on.
+	 * with EPERM, even to root, and unsigned modules (EPERM to insmod,
+	 * so the files do not exist: ENOENT): either way nothing but lifting
+	 * lockdown helps. securityfs says whether it is on.
 	 */
-	if ((err == EACCES || err == EPERM) &&
+	if ((err == EACCES || err == EPERM || err == ENOENT) &&
 	    lockdown_mode(p, mode, sizeof(mode)) && strcmp(mode, "none"))
-		return say(d, EXIT_LOCKDOWN,
-			   "kernel lockdown (%s) forbids the uffdscope debugfs files%s",
+		return say(d, EXIT_LOCKDOWN, module ?
+			   "kernel lockdown (%s) forbids the uffdscope debugfs files, even to root%s" :
+			   "kernel lockdown (%s) refuses unsigned modules and forbids the uffdscope debugfs files: uffdscope.ko is not loaded%s",
 			   mode, "");
 	if (err == ENOENT || err == EACCES || err == EPERM) {
 		if (!debugfs_mounted(p))

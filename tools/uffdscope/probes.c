@@ -33,6 +33,35 @@ static int is_probe(const struct dirent *d)
 	       !strchr(d->d_name, '.');
 }
 
+/*
+ * A program that can decide a row prints "# behaviour: ROW" (selftests/lib/behaviour.h),
+ * so that format is a string of its binary. The others (the fuzzer, the stress
+ * test, tests of the module's verdicts) cannot decide any row: running them
+ * would spend the budget on nothing the report shows.
+ */
+static bool decides_rows(const char *path)
+{
+	static const char mark[] = "# behaviour: ";
+	struct stat st;
+	bool found;
+	void *image;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return false;
+	if (fstat(fd, &st) || st.st_size <= 0) {
+		close(fd);
+		return false;
+	}
+	image = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (image == MAP_FAILED)
+		return false;
+	found = memmem(image, st.st_size, mark, sizeof(mark) - 1) != NULL;
+	munmap(image, st.st_size);
+	return found;
+}
+
 static struct probe_case *new_case(struct probes *p, int prog, const char *name)
 {
 	struct probe_case *more = realloc(p->cases, (p->ncases + 1) * sizeof(*more)), *c;
@@ -231,7 +260,8 @@ int probes_run(const char *dir, unsigned int budget, struct probes *p)
 	p->progs = calloc(n ? n : 1, sizeof(*p->progs));
 	for (i = 0; i < n; i++) {
 		snprintf(path, sizeof(path), "%s/%s", dir, names[i]->d_name);
-		if (!p->progs || stat(path, &st) || !S_ISREG(st.st_mode) || access(path, X_OK)) {
+		if (!p->progs || stat(path, &st) || !S_ISREG(st.st_mode) || access(path, X_OK) ||
+		    !decides_rows(path)) {
 			free(names[i]);
 			continue;
 		}

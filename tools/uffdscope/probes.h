@@ -47,7 +47,8 @@ struct probes {
 };
 
 /*
- * Run every program of @dir (but the command's own test and the demo and
+ * Run every program of @dir that can decide a row (its binary holds the
+ * "# behaviour: " format; never the command's own test, the demo and
  * benchmark programs) one after the other within @budget seconds.
  */
 int probes_run(const char *dir, unsigned int budget, struct probes *p);
