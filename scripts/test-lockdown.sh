@@ -34,8 +34,9 @@ for how in runtime cmdline; do
 	append=""
 	[ $how = cmdline ] && append="lockdown=integrity"
 	# `if` keeps set -e and pipefail out of the way: a failed boot is reported, not fatal.
+	# The kernel's folder, resolved once: a name would be looked up in apt again (9 s).
 	if UFFDSCOPE_MODE=lockdown UFFDSCOPE_APPEND=$append UFFDSCOPE_KERNEL_ID=lockdown-$how \
-		UFFDSCOPE_QUIET=${UFFDSCOPE_QUIET:-} bash "$UFFDSCOPE_TOP/scripts/run-vm.sh" "$spec"; then
+		UFFDSCOPE_QUIET=${UFFDSCOPE_QUIET:-} bash "$UFFDSCOPE_TOP/scripts/run-vm.sh" "$kernel"; then
 		log "lockdown ($how${append:+: $append}): passed"
 	else
 		log "lockdown ($how${append:+: $append}): FAILED"
