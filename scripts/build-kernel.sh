@@ -1,23 +1,33 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# Build one of uffdscope's own kernels from Debian's linux-source-6.12, or find it cached,
-# and print its folder. The folder has the layout scripts/fetch-kernel.sh gives for Debian's
-# kernels, so the runner treats both alike: vmlinuz, config, release, arch, cc, modules/,
+# Build one of uffdscope's own kernels from one of Debian's linux-source-SERIES packages, or find
+# it cached, and print its folder. The folder has the layout scripts/fetch-kernel.sh gives for
+# Debian's kernels, so the runner treats both alike: vmlinuz, config, release, arch, cc, modules/,
 # kdir (a build folder ready for `make -C kdir M=... modules`), .complete.
 #
-#   scripts/build-kernel.sh base             x86_64: kernels/config/base.config over tinyconfig
-#   scripts/build-kernel.sh debug            x86_64: the same plus kernels/config/debug.config
-#   scripts/build-kernel.sh debug-arm64      arm64 (cross-built): base + debug + arm64.config
-#   scripts/build-kernel.sh debug-arm64-16k  the same with 16 KiB pages (arm64-16k.config)
-#   scripts/build-kernel.sh mutants          base plus kernels/mutant-switch.patch and every
-#                                            control and mutant patch: one kernel that is each
-#                                            of them when booted with uffdscope_hook=ROW or
-#                                            uffdscope_mutant=NAME (scripts/run-mutants.sh)
-#   scripts/build-kernel.sh mutant:ROW       base plus kernels/mutants/ROW.patch
-#   scripts/build-kernel.sh control:ROW      base plus kernels/controls/ROW.patch
+#   scripts/build-kernel.sh KIND[@SERIES]
 #
-# Folders are keyed by the source version, the config fragments and the patch text, so an
-# edit of any of them builds a new kernel and an unchanged one is found in seconds.
+#   base             x86_64: kernels/config/base.config over tinyconfig
+#   debug            x86_64: the same plus kernels/config/debug.config
+#   debug-arm64      arm64 (cross-built): base + debug + arm64.config
+#   debug-arm64-16k  the same with 16 KiB pages (arm64-16k.config)
+#   mutants          base plus the series' switch patch and every control and mutant patch of
+#                    the series: one kernel that is each of them when booted with
+#                    uffdscope_hook=ROW or uffdscope_mutant=NAME (scripts/run-mutants.sh)
+#   mutant:ROW       base plus the series' mutants/ROW.patch alone (for writing one)
+#   control:ROW      base plus the series' controls/ROW.patch alone
+#
+# SERIES is one of the pinned series below (default 6.12): base@7.3, mutants@7.3, debug@7.3.
+# Each series is pinned on purpose, never "latest": its patches are written against that tree,
+# and a new Debian series must not silently change what they patch. A series' definitions:
+#   6.12  kernels/mutant-switch.patch      kernels/mutants/      kernels/controls/
+#   7.3   kernels/mutant-switch-7.3.patch  kernels/mutants-7.3/  kernels/controls-7.3/
+# and kernels/config/series-SERIES.config, merged last when it exists (options a series
+# renamed). 7.3 is built with gcc-14, as Debian builds it: every make runs inside the gcc-14
+# build root (scripts/build-root.sh) unless this machine's own gcc is 14.
+#
+# Folders are keyed by the series, the source version, the config fragments and the patch text,
+# so an edit of any of them builds a new kernel and an unchanged one is found in seconds.
 #
 # Mutants and controls cost seconds, not minutes: each starts from a copy of the base
 # build folder and rebuilds only what its patch touches. That works because every tree
@@ -34,22 +44,47 @@ RECIPE=1
 RECIPE_ARM64=1
 JOBS=${UFFDSCOPE_JOBS:-2}
 
+# The major version of the gcc each pinned series (UFFDSCOPE_BUILT_SERIES, lib.sh) is built
+# with ("host": this machine's, as 6.12 always was). Adding a series: a line here and in lib.sh,
+# its switch patch, its folders.
+series_cc() {
+	case $1 in
+	6.12) echo host ;;
+	7.3) echo 14 ;;
+	esac
+}
+
 spec=${1:-}
-arch=amd64
+series=6.12
+kindspec=$spec
 case $spec in
-base | debug) kind=$spec name=$spec ;;
+*@*) series=${spec##*@} kindspec=${spec%@*} ;;
+esac
+usage="usage: scripts/build-kernel.sh base | debug | debug-arm64 | debug-arm64-16k | mutants | mutant:ROW | control:ROW, each optionally @SERIES ($UFFDSCOPE_BUILT_SERIES)"
+case " $UFFDSCOPE_BUILT_SERIES " in
+*" $series "*) ;;
+*) die "no kernels are built here from series '$series' (in '$spec'): the pinned series are $UFFDSCOPE_BUILT_SERIES (see scripts/build-kernel.sh)" ;;
+esac
+arch=amd64
+case $kindspec in
+base | debug) kind=$kindspec name=$kindspec ;;
 mutants) kind=mutants name=all ;;
-debug-arm64 | debug-arm64-16k) kind=debug name=$spec arch=arm64 ;;
-mutant:?* | control:?*) kind=${spec%%:*} name=${spec#*:} ;;
-*) die "usage: scripts/build-kernel.sh base | debug | debug-arm64 | debug-arm64-16k | mutants | mutant:ROW | control:ROW (got '$spec')" ;;
+debug-arm64 | debug-arm64-16k) kind=debug name=$kindspec arch=arm64 ;;
+mutant:?* | control:?*) kind=${kindspec%%:*} name=${kindspec#*:} ;;
+*) die "$usage (got '$spec')" ;;
 esac
 case $name in
 *[!A-Za-z0-9_-]*) die "bad kernel name '$name': letters, digits, '-' and '_' only" ;;
 esac
 
+# Where the series' own definitions live: 6.12's in the original places, any other's in
+# folders suffixed with the series, so a 6.12 patch can never be applied to 7.3 or back.
+sfx=$(series_suffix "$series")
 kdefs=$UFFDSCOPE_TOP/kernels
 base_frag=$kdefs/config/base.config
 debug_frag=$kdefs/config/debug.config
+series_frags=()
+[ -f "$kdefs/config/series-$series.config" ] && series_frags=("$kdefs/config/series-$series.config")
 # arm64: the machine (QEMU virt) over base.config, then the page size when it is not 4 KiB.
 arch_frags=()
 case $name in
@@ -58,19 +93,24 @@ debug-arm64-16k) arch_frags=("$kdefs/config/arm64.config" "$kdefs/config/arm64-1
 esac
 patch=""
 case $kind in
-mutant) patch=$kdefs/mutants/$name.patch ;;
-control) patch=$kdefs/controls/$name.patch ;;
+mutant) patch=$kdefs/mutants$sfx/$name.patch ;;
+control) patch=$kdefs/controls$sfx/$name.patch ;;
 esac
 [ -z "$patch" ] || [ -f "$patch" ] ||
-	die "no $kind named '$name': $patch does not exist (see ls $kdefs/${kind}s/)"
+	die "no $kind named '$name' for $series: $patch does not exist (see ls $kdefs/${kind}s$sfx/)"
 # The mutants kernel: the switchboard first, then every control and mutant in name order.
 patches=()
 if [ "$kind" = mutants ]; then
-	patches=("$kdefs/mutant-switch.patch")
-	for p in "$kdefs"/controls/*.patch "$kdefs"/mutants/*.patch; do
+	patches=("$kdefs/mutant-switch$sfx.patch")
+	[ -f "${patches[0]}" ] || die "series $series has no switch patch: ${patches[0]} does not exist"
+	for p in "$kdefs/controls$sfx"/*.patch "$kdefs/mutants$sfx"/*.patch; do
 		[ -f "$p" ] && patches+=("$p")
 	done
 fi
+
+# The pinned source, unpacked once into the cache. Not reachable: one line that says so.
+src=$(bash "$(dirname "$0")/kernel-source.sh" "$series") ||
+	die "linux-source-$series, the pinned source of '$spec', is not reachable (not in $UFFDSCOPE_CACHE/src, and Debian's mirror did not give it): see the line above"
 
 # Kbuild's view of the arch. x86_64 builds pass nothing, as they always have (their build
 # folders are copied and rebuilt by the mutants: the same make variables every time).
@@ -79,24 +119,48 @@ cross=$(arch_cross "$arch")
 make_arch=()
 image=arch/x86/boot/bzImage image_target=bzImage
 if [ "$arch" = arm64 ]; then
-	command -v "${cross}gcc" >/dev/null ||
+	[ "$(series_cc "$series")" != host ] || command -v "${cross}gcc" >/dev/null ||
 		die "cross compiler ${cross}gcc missing: run scripts/install-deps.sh (package gcc-aarch64-linux-gnu)"
 	make_arch=(ARCH="$karch" CROSS_COMPILE="$cross")
 	image=arch/arm64/boot/Image image_target=Image
 fi
-# The compiler's major version, which scripts/kbuild.sh matches when it builds the module.
-cc_major=$("${cross}gcc" -dumpversion | cut -d. -f1)
+# The compiler: this machine's, or the series' own gcc in its build root, where every make
+# of the build runs (scripts/kbuild.sh then builds the module in the same root). Its major
+# version goes to the folder's cc file.
+root=""
+cc_major=$(series_cc "$series")
+host_cc=$("${cross}gcc" -dumpversion 2>/dev/null | cut -d. -f1 || true)
+if [ "$cc_major" = host ] || [ "$cc_major" = "$host_cc" ]; then
+	[ -n "$host_cc" ] || die "compiler ${cross}gcc missing: run scripts/install-deps.sh"
+	cc_major=$host_cc
+else
+	root=$(bash "$(dirname "$0")/build-root.sh" "$cc_major") ||
+		die "linux-source-$series is built with gcc-$cc_major, which this machine lacks, and no gcc-$cc_major build root could be made (see above)"
+fi
+in_root() {
+	if [ -n "$root" ]; then
+		in_build_root "$root" "$@"
+	else
+		"$@"
+	fi
+}
 
-src=$(bash "$(dirname "$0")/kernel-source.sh" 6.12)
-built=$UFFDSCOPE_CACHE/built
-mkdir -p "$built"
+# The resolved path: inside the build root only the cache's real path exists.
+mkdir -p "$UFFDSCOPE_CACHE/built"
+built=$(readlink -f "$UFFDSCOPE_CACHE/built")
 
 hash_of() {
 	sha256sum | cut -c1-12
 }
 
 # What a kernel's content depends on; mutants and controls also on the base they copy.
-base_key=$({ echo "recipe $RECIPE"; cat "$src/.debian-version" "$base_frag"; } | hash_of)
+# 6.12's keys are what they were before there were series (its kernels stay cached); every
+# other series adds its name, compiler and fragment.
+base_key=$({
+	echo "recipe $RECIPE"
+	cat "$src/.debian-version" "$base_frag"
+	[ "$series" = 6.12 ] || { echo "series $series gcc-$cc_major"; cat "${series_frags[@]}" /dev/null; }
+} | hash_of)
 case $kind:$arch in
 base:*) key=$base_key ;;
 debug:amd64) key=$({ echo "$base_key"; cat "$debug_frag"; } | hash_of) ;;
@@ -110,8 +174,16 @@ mutants) localversion=-uffdscope-mutants ;;
 mutant) localversion=-uffdscope-mut-$name ;;
 control) localversion=-uffdscope-ctl-$name ;;
 esac
-dest=$built/$kind-$name-$key
-[ "$kind" = base ] || [ "$kind" = debug ] && dest=$built/$name-$key
+# The series in every folder name: 6.12 and 7.3 kernels never share one. (uname -r differs
+# too: the source's own version comes first.)
+folder=$kind-$name
+[ "$kind" = base ] || [ "$kind" = debug ] && folder=$name
+dest=$built/$folder-$series-$key
+# A 6.12 kernel built before folders named their series has the same key: adopt it.
+legacy=$built/$folder-$key
+if [ "$series" = 6.12 ] && [ ! -e "$dest" ] && [ -f "$legacy/.complete" ]; then
+	ln -sfn "${legacy##*/}" "$dest"
+fi
 
 if [ -f "$dest/.complete" ]; then
 	echo "$dest"
@@ -144,7 +216,7 @@ link_source() {
 apply_patch() {
 	local tree=$1 patch=${2:-$patch} file
 	(cd "$tree" && patch -p1 -F0 --dry-run --quiet <"$patch" >/dev/null) ||
-		die "$patch does not apply to linux-source-6.12 without fuzz: refresh it (diff -u against $src)"
+		die "$patch does not apply to linux-source-$series without fuzz: refresh it (diff -u against $src)"
 	sed -n 's|^+++ b/\([^[:space:]]*\).*|\1|p' "$patch" | while IFS= read -r file; do
 		[ -f "$tree/$file" ] || continue
 		cp -p "$tree/$file" "$tree/$file.unlink"
@@ -185,7 +257,7 @@ check_fragments() {
 }
 
 kmake() {
-	make -s -C "$tree/build" -j"$JOBS" "${make_arch[@]}" "$@" >&2
+	in_root make -s -C "$tree/build" -j"$JOBS" "${make_arch[@]}" "$@" >&2
 }
 
 start=$(now)
@@ -193,20 +265,21 @@ tmp=$dest.tmp
 rm -rf "$tmp"
 mkdir -p "$tmp"
 tree=$tmp/tree
-log "building kernel '$spec' ($karch) in $dest (source linux-source-6.12 $(cat "$src/.debian-version"))"
+log "building kernel '$spec' ($karch) in $dest (source linux-source-$series $(cat "$src/.debian-version"), gcc-$cc_major${root:+ in $root})"
 
 case $kind in
 base | debug)
 	link_source "$tree"
 	mkdir -p "$tree/build"
-	make -s -C "$tree" O=build "${make_arch[@]}" tinyconfig >&2
+	in_root make -s -C "$tree" O=build "${make_arch[@]}" tinyconfig >&2
 	frags=("$base_frag")
 	[ "$kind" = debug ] && frags+=("$debug_frag" "${arch_frags[@]}")
+	frags+=("${series_frags[@]}")
 	(cd "$tree/build" && ../scripts/kconfig/merge_config.sh -m -O . .config "${frags[@]}") \
 		>"$tmp/merge_config.log" 2>&1 || { cat "$tmp/merge_config.log" >&2; die "merging the config fragments failed"; }
 	;;
 *)
-	base=$(bash "$0" base)
+	base=$(bash "$0" "base@$series")
 	link_source "$tree"
 	cp -a "$base/tree/build" "$tree/build"
 	if [ "$kind" = mutants ]; then
@@ -216,7 +289,7 @@ base | debug)
 	else
 		apply_patch "$tree"
 	fi
-	frags=("$base_frag")
+	frags=("$base_frag" "${series_frags[@]}")
 	;;
 esac
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
 """Write Documentation/catalog.rst from catalog/behaviours.tsv (the rows), the selftests that
-name each row, kernels/mutants/ (each row's mutants) and scripts/expected-absent.txt (the
+name each row, kernels/mutants*/ (each row's mutants, of every series) and scripts/expected-absent.txt (the
 kernels known to lack it), so that the documentation reads the same catalog as the runner and
 `uffdscope report`.
 
@@ -14,17 +14,19 @@ import sys
 
 TOP = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from results import load_catalog, load_expected  # noqa: E402
+from results import load_catalog, load_expected, programs_naming  # noqa: E402
 
 
-def tests_of(row):
-    """The selftest programs whose source names the row in BEHAVIOUR() or ASSERT_BEHAVIOUR()."""
-    progs = []
-    for path in sorted(glob.glob(os.path.join(TOP, "selftests", "*.c"))):
-        text = open(path, errors="replace").read()
-        if re.search(r'"%s"' % re.escape(row), text) and "BEHAVIOUR" in text:
-            progs.append(os.path.basename(path)[:-2])
-    return progs
+def mutants_of(row):
+    """The row's mutants of every series: kernels/mutants/ (6.12) as NAME, kernels/mutants-SERIES/
+    as NAME@SERIES (scripts/build-kernel.sh)."""
+    muts = []
+    for folder in sorted(glob.glob(os.path.join(TOP, "kernels", "mutants*"))):
+        series = os.path.basename(folder)[len("mutants-"):]
+        for m in sorted(glob.glob(os.path.join(folder, row + "*.patch"))):
+            if re.match(re.escape(row) + r"(_.*)?\.patch$", os.path.basename(m)):
+                muts.append(os.path.basename(m)[:-6] + (f"@{series}" if series else ""))
+    return muts
 
 
 def render():
@@ -38,15 +40,15 @@ def render():
            "on a kernel: *present*, *absent* (with the evidence; a known difference when",
            "``scripts/expected-absent.txt`` lists it), or *unsupported* (the kernel or arch lacks",
            "the feature, with the reason). uffdscope.ko's view is a second witness that must",
-           "agree. Each row's mutant (``kernels/mutants/``) removes the behaviour from a kernel",
-           "built here, and the row's tests must notice (``Documentation/kernels.rst``).", ""]
+           "agree. Each row's mutant (``kernels/mutants/``, or ``kernels/mutants-7.3/`` for the",
+           "7.3 series, shown as ``NAME@7.3``) removes the behaviour from a kernel built here,",
+           "and the row's tests must notice (``Documentation/kernels.rst``).", ""]
     for row, meta in cat.items():
         out += [row, "=" * len(row), "", meta["summary"][0].upper() + meta["summary"][1:] + ".", "",
                 f"Upstream since {meta['since']}: {meta['upstream']}.", ""]
-        progs = tests_of(row)
+        progs = programs_naming(row)
         out.append("Tests: " + (", ".join(f"``selftests/{p}.c``" for p in progs) or "none yet") + ".")
-        muts = sorted(os.path.basename(m)[:-6] for m in glob.glob(os.path.join(TOP, "kernels", "mutants", row + "*.patch"))
-                      if re.match(re.escape(row) + r"(_.*)?\.patch$", os.path.basename(m)))
+        muts = mutants_of(row)
         out.append("Mutants: " + (", ".join(f"``{m}``" for m in muts) or "none (see the row's text)") + ".")
         known = [f"``{glob_}`` ({why})" for glob_, r, why in expected if r == row]
         out.append("Known absent on: " + ("; ".join(known) if known else "no kernel of the matrix") + ".")

@@ -48,14 +48,4 @@ case $(readlink -f "$src") in
 "$(readlink -f "$UFFDSCOPE_CACHE")"/*) ;;
 *) die "building for $release needs the gcc-$cc build root, which sees only $UFFDSCOPE_CACHE: put the module sources there (got $src)" ;;
 esac
-cache=$(readlink -f "$UFFDSCOPE_CACHE")
-# A private mount namespace: the bind mount vanishes with the build, whatever happens.
-exec unshare -m sh -c '
-	set -e
-	mkdir -p "$1$2"
-	mount --bind "$2" "$1$2"
-	mount -t proc proc "$1/proc"
-	root=$1
-	shift 2
-	exec chroot "$root" env PATH=/usr/sbin:/usr/bin:/sbin:/bin "$@"
-' _ "$root" "$cache" make -C "$kdir" M="$src" ARCH="$karch" CROSS_COMPILE="$cross" "$@"
+in_build_root "$root" make -C "$kdir" M="$src" ARCH="$karch" CROSS_COMPILE="$cross" "$@"

@@ -7,6 +7,9 @@
 
 Several result files are one kernel's suite run one program per VM (scripts/kernel-suite.sh).
   kernel-mutation.py table RECORDS.tsv           the mutation table and the score
+  kernel-mutation.py named ROW ...                 the programs whose source names a ROW: the
+                                                   ones to run on a reference kernel that has
+                                                   no whole-suite run (a series' mutants kernel)
 
 Which programs test a row is read from the `# behaviour: ROW` lines the tests printed on the
 unmutated kernel, never from a list kept here, so a new test joins its row by itself.
@@ -16,7 +19,11 @@ on it: that is the evidence the issue asks for. A test that merely fails, times 
 crashes proves less (a broken setup fails too), so it counts as "broken", not detected.
 """
 import json
+import os
 import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from results import programs_naming  # noqa: E402
 
 
 def load(paths):
@@ -138,6 +145,14 @@ def result(path, out):
     return 0
 
 
+def named(rows_):
+    progs = []
+    for r in rows_:
+        progs += [p for p in programs_naming(r) if p not in progs]
+    print(" ".join(progs))
+    return 0
+
+
 def main(argv):
     if len(argv) == 4 and argv[1] == "result":
         return result(argv[2], argv[3])
@@ -145,6 +160,8 @@ def main(argv):
         return rows(argv[2:])
     if len(argv) >= 4 and argv[1] == "verdict":
         return verdict(argv[2], argv[3:])
+    if len(argv) >= 3 and argv[1] == "named":
+        return named(argv[2:])
     if len(argv) == 3 and argv[1] == "table":
         return table(argv[2])
     sys.exit(__doc__)

@@ -23,6 +23,15 @@ log() {
 UFFDSCOPE_DEFAULT_KERNELS="6.12-amd64 6.1-amd64 latest-amd64 6.12-arm64 6.1-arm64 latest-arm64
 latest-arm64-16k latest-arm64-16k:nolpa2 latest-rt-amd64"
 
+# The source series uffdscope's own kernels are built from (scripts/build-kernel.sh KIND@SERIES),
+# each pinned: its patches are written against that tree. 6.12's definitions are kernels/mutants/,
+# kernels/controls/ and kernels/mutant-switch.patch; any other series' carry its name as a suffix
+# (kernels/mutants-7.3/ ...): series_suffix SERIES prints "" or "-SERIES".
+UFFDSCOPE_BUILT_SERIES="6.12 7.3"
+series_suffix() {
+	[ "$1" = 6.12 ] || echo "-$1"
+}
+
 # Debian arch name -> kernel ARCH, cross prefix, QEMU binary.
 arch_kernel() {
 	case $1 in
@@ -110,4 +119,25 @@ newer_apt_update() {
 			die "apt-get update of Debian $UFFDSCOPE_SUITES failed: see $newer_apt_dir/update.log (is the Debian mirror reachable?)"
 		touch "$stamp"
 	) 8>"$UFFDSCOPE_CACHE/locks/newer-apt" || exit 1
+}
+
+# Run a command inside a Debian build root (scripts/build-root.sh), in a private mount namespace
+# where the cache is bind-mounted at its own (resolved) path, so every path under the cache
+# means the same inside and out; the bind mount vanishes with the command, whatever happens.
+# The command starts in the current folder when it lies in the cache, else in /.
+#   in_build_root ROOT CMD [ARG ...]
+in_build_root() {
+	local root=$1 cache
+	shift
+	cache=$(readlink -f "$UFFDSCOPE_CACHE")
+	unshare -m sh -c '
+		set -e
+		root=$1 cache=$2 dir=$3
+		mkdir -p "$root$cache"
+		mount --bind "$cache" "$root$cache"
+		mount -t proc proc "$root/proc"
+		shift 3
+		case $dir in "$cache"/*) ;; *) dir=/ ;; esac
+		exec chroot "$root" sh -c '\''cd "$1" && shift && exec env PATH=/usr/sbin:/usr/bin:/sbin:/bin "$@"'\'' _ "$dir" "$@"
+	' _ "$root" "$cache" "$(pwd -P)" "$@"
 }

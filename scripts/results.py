@@ -99,6 +99,20 @@ def load_catalog(path):
     return rows
 
 
+def programs_naming(row, top=os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")):
+    """The selftest programs whose source names @row in BEHAVIOUR() or ASSERT_BEHAVIOUR():
+    read from the text, not run. The documentation lists them; scripts/run-mutants.sh runs
+    them on a reference kernel, where the `# behaviour:` lines they print decide."""
+    import glob
+    progs = []
+    for path in sorted(glob.glob(os.path.join(top, "selftests", "*.c"))):
+        with open(path, errors="replace") as f:
+            text = f.read()
+        if re.search(r'"%s"' % re.escape(row), text) and "BEHAVIOUR" in text:
+            progs.append(os.path.basename(path)[:-2])
+    return progs
+
+
 def expected_rows(expected, kernel_id):
     return {row: why for glob, row, why in expected if fnmatch.fnmatch(kernel_id, glob)}
 

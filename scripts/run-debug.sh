@@ -29,9 +29,10 @@ else
 	kernels=${UFFDSCOPE_DEBUG_KERNELS:-debug debug-arm64 debug-arm64-16k debug-arm64-16k:nolpa2}
 fi
 for k in $kernels; do
-	case $k in
+	name=${k%%:*}
+	case ${name%@*}${k#"$name"} in
 	debug | debug-arm64 | debug-arm64-16k | debug-arm64:nolpa2 | debug-arm64-16k:nolpa2) ;;
-	*) die "unknown debug kernel '$k': the debug kernels are debug, debug-arm64, debug-arm64-16k (the arm64 ones also with :nolpa2)" ;;
+	*) die "unknown debug kernel '$k': the debug kernels are debug, debug-arm64, debug-arm64-16k (the arm64 ones also with :nolpa2), each optionally @SERIES (debug@7.3)" ;;
 	esac
 done
 
@@ -57,7 +58,7 @@ timings=()
 for k in $kernels; do
 	name=${k%%:*} cpu=""
 	[ "$name" = "$k" ] || cpu=:${k#*:}
-	label=$name${cpu/:/-}
+	label=${name/@/-}${cpu/:/-}
 	out=$run/$label.json
 	t=$(now)
 	log "== $k"

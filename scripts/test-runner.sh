@@ -117,6 +117,13 @@ agreement() {
 	expect_error unreachable_suite "uffdscope: error: apt-get update of Debian no-such-suite failed" 120 \
 		env UFFDSCOPE_CACHE="$work/cache" UFFDSCOPE_SUITES=no-such-suite \
 		bash "$UFFDSCOPE_TOP/scripts/fetch-kernel.sh" latest-amd64
+	# Kernels built here come from pinned series only; an unpinned one is refused, and a
+	# pinned source the mirror does not give is said to be unreachable (a cache of its own).
+	expect_error built_series_unknown "uffdscope: error: no kernels are built here from series '9.9'" 30 \
+		bash "$UFFDSCOPE_TOP/scripts/build-kernel.sh" mutants@9.9
+	expect_error built_series_unreachable "uffdscope: error: linux-source-7.3, the pinned source of 'base@7.3', is not reachable" 120 \
+		env UFFDSCOPE_CACHE="$work/cache" UFFDSCOPE_SUITES=no-such-suite \
+		bash "$UFFDSCOPE_TOP/scripts/build-kernel.sh" base@7.3
 	expect_error unknown_compiler "uffdscope: error: no build root known for gcc-99" 30 \
 		bash "$UFFDSCOPE_TOP/scripts/build-root.sh" 99
 	expect_error kernel_compiler_missing "uffdscope: error: kernel .* was built with gcc-99" 60 \
