@@ -544,7 +544,12 @@ def table(args):
 
 def conformance(args, results, cols, rows, catalog, values):
     """The conformance table, row by kernel, as Markdown and as JSON (schema in
-    Documentation/conformance.rst)."""
+    Documentation/conformance.rst). Only runs on a kernel are columns: the mutation table,
+    lint and the runner's own tests decide no row of a kernel. A run that failed before it
+    learnt its release stays, so a red run never loses a kernel from the table."""
+    keep = [i for i, r in enumerate(results) if r.get("release") or r.get("issues")]
+    results = [results[i] for i in keep]
+    cols = [cols[i] for i in keep]
     kernels = [{"id": r["id"], "release": r.get("release", ""), "arch": r.get("arch", ""),
                 "module": r.get("module", "")} for r in results]
     out = {"schema": "uffdscope-conformance", "version": 1, "kernels": kernels, "rows": []}
