@@ -141,3 +141,20 @@ in_build_root() {
 		exec chroot "$root" sh -c '\''cd "$1" && shift && exec env PATH=/usr/sbin:/usr/bin:/sbin:/bin "$@"'\'' _ "$dir" "$@"
 	' _ "$root" "$cache" "$(pwd -P)" "$@"
 }
+
+# Keep the result of one run of the runner (run-vm.sh, lint.sh ... print "@@RESULT FILE" when
+# they produced one) as OUT; when the run never got that far, write a failed result in its
+# place, naming its first error, so a run that died still counts and shows in the table. Then
+# echo the run's summary lines to stderr.
+#   keep_result LABEL LOG OUT
+keep_result() {
+	local label=$1 logf=$2 out=$3 produced
+	produced=$(sed -n 's/^@@RESULT //p' "$logf" | tail -n 1)
+	if [ -n "$produced" ] && [ -f "$produced" ]; then
+		cp "$produced" "$out"
+	else
+		python3 "$UFFDSCOPE_TOP/scripts/results.py" error --kernel-id "$label" --out "$out" \
+			--message "$(grep -m1 'error:' "$logf" || tail -n 1 "$logf")"
+	fi
+	tail -n 20 "$logf" | grep -E '^(uffdscope:|.*: [0-9]+ passed|  ! )' >&2 || true
+}

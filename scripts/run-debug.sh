@@ -66,14 +66,7 @@ for k in $kernels; do
 	if folder=$(bash "$UFFDSCOPE_TOP/scripts/build-kernel.sh" "$name" 2>"$run/$label.log"); then
 		UFFDSCOPE_QUIET=1 bash "$UFFDSCOPE_TOP/scripts/run-vm.sh" "$folder$cpu" >>"$run/$label.log" 2>&1
 	fi
-	produced=$(sed -n 's/^@@RESULT //p' "$run/$label.log" | tail -n 1)
-	if [ -n "$produced" ] && [ -f "$produced" ]; then
-		cp "$produced" "$out"
-	else
-		python3 "$UFFDSCOPE_TOP/scripts/results.py" error --kernel-id "$label" --out "$out" \
-			--message "$(grep -m1 'error:' "$run/$label.log" || tail -n 1 "$run/$label.log")"
-	fi
-	tail -n 20 "$run/$label.log" | grep -E '^(uffdscope:|.*: [0-9]+ passed|  ! )' >&2 || true
+	keep_result "$label" "$run/$label.log" "$out"
 	results+=("$out")
 	vm_s=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get("vm_seconds", "-"))' "$out" 2>/dev/null || echo -)
 	timings+=("$label: build $(cat "$run/$name.build-seconds" 2>/dev/null || echo -) s, VM $vm_s s, all $(elapsed "$t") s")

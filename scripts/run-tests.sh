@@ -32,15 +32,7 @@ run_one() {
 	out=$run/$label.json
 	log "== $label"
 	"$@" >"$run/$label.log" 2>&1 || true
-	local produced
-	produced=$(sed -n 's/^@@RESULT //p' "$run/$label.log" | tail -n 1)
-	if [ -n "$produced" ] && [ -f "$produced" ]; then
-		cp "$produced" "$out"
-	else
-		python3 "$UFFDSCOPE_TOP/scripts/results.py" error --kernel-id "$label" --out "$out" \
-			--message "$(grep -m1 'error:' "$run/$label.log" || tail -n 1 "$run/$label.log")"
-	fi
-	tail -n 20 "$run/$label.log" | grep -E '^(uffdscope:|.*: [0-9]+ passed|  ! )' >&2 || true
+	keep_result "$label" "$run/$label.log" "$out"
 	echo "$label $(elapsed "$t")" >"$run/$label.time"
 }
 
