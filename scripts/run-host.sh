@@ -42,12 +42,12 @@ t0=$(now)
 		"${progs[@]/#/$tests/}" >"$tests.log" 2>&1 ||
 		{ cat "$tests.log" >&2; die "the selftests do not build for this host: see the compiler output above"; }
 ) 9>"$UFFDSCOPE_CACHE/locks/selftests-host-$karch"
+# The command: the report below, and uffdscope_cli's tests of its answers without the module.
 tool=$UFFDSCOPE_BUILD/tools-$karch
-if [ "$report" = 1 ]; then
-	(flock 9 && make -s -C "$UFFDSCOPE_TOP/tools" ARCH="$karch" OUT="$tool" >"$tool.log" 2>&1) \
-		9>"$UFFDSCOPE_CACHE/locks/tools-$karch" ||
-		{ cat "$tool.log" >&2; die "the uffdscope command does not build for this host: see above"; }
-fi
+(flock 9 && make -s -C "$UFFDSCOPE_TOP/tools" ARCH="$karch" OUT="$tool" >"$tool.log" 2>&1) \
+	9>"$UFFDSCOPE_CACHE/locks/tools-$karch" ||
+	{ cat "$tool.log" >&2; die "the uffdscope command does not build for this host: see above"; }
+export UFFDSCOPE_TOOL=$tool/uffdscope
 build_s=$(elapsed "$t0")
 
 taint0=$(cat /proc/sys/kernel/tainted)
