@@ -5,11 +5,14 @@
  * entries, vmas, collapse, faultaround) of several target processes while
  * the targets change their address space without pause: mmap, munmap,
  * mremap, mprotect, fork and exit, MADV_DONTNEED, MADV_PAGEOUT,
- * MADV_COLLAPSE, UFFDIO_COPY, UFFDIO_WRITEPROTECT and UFFDIO_CONTINUE where
- * the kernel has them, shared and private shmem, with khugepaged at its
- * fastest scan. Each target checks its own data (a tag per page) after every
- * step, and times its page faults and mprotect() calls, first alone, then
- * with the readers running. Then the module is unloaded and reloaded in a
+ * MADV_COLLAPSE, UFFDIO_COPY, UFFDIO_WRITEPROTECT, UFFDIO_CONTINUE and
+ * UFFDIO_MOVE where the kernel has them, shared and private shmem, hugetlb
+ * (MAP_HUGETLB and a shared hugetlbfs memfd, where huge pages can be
+ * reserved), with khugepaged at its fastest scan. Each target checks its
+ * own data (a tag per page) after every step, and times its page faults and
+ * mprotect() calls, first alone, then with the readers running: the longest
+ * wait with the readers, the reads per second and the target rounds are
+ * printed (measurements, never pass/fail thresholds). Then the module is unloaded and reloaded in a
  * loop while other threads open, ask and read: an open file keeps the unload
  * refused.
  *
@@ -63,11 +66,13 @@ struct target_report {
 	volatile int stop;
 	volatile int phase;		/* 0: alone, 1: readers running */
 	uintptr_t anon, shm;		/* current addresses, for the verdict queries */
+	uintptr_t hanon, hshm, mvdst;	/* hugetlb and UFFDIO_MOVE memory, or 0 */
 	long ops;
+	long huge_rounds, moves, move_retries;
 	long data_errors;
 	char first_error[160];
 	double max_fault[2], max_mprotect[2];	/* seconds, per phase */
-	int uffd_copy, uffd_wp, uffd_continue;	/* what this kernel let us use */
+	int uffd_copy, uffd_wp, uffd_continue, uffd_move;	/* what this kernel let us use */
 };
 
 struct target {
@@ -76,6 +81,14 @@ struct target {
 };
 
 static size_t psize, pmd;
+/*
+ * The default huge page size when the parent could reserve HUGE_PER_TARGET
+ * of them per target (0 otherwise: huge_why says why), and the hugetlb
+ * pages each target maps: one MAP_HUGETLB private, one hugetlbfs memfd shared.
+ */
+#define HUGE_PER_TARGET	2
+static size_t hsize;
+static char huge_why[320];
 
 static uint64_t tag(unsigned int gen, size_t page)
 {
@@ -113,6 +126,25 @@ static void check_tags(struct target_report *r, const char *what, const char *p,
 	}
 }
 
+/* After UFFDIO_MOVE the source range is empty: it reads as zeroes. */
+static void check_zero(struct target_report *r, const char *what, const char *p,
+		       size_t npages)
+{
+	size_t i;
+
+	for (i = 0; i < npages; i++) {
+		uint64_t a = *(const uint64_t *)(p + i * psize);
+
+		if (a) {
+			if (!r->data_errors++)
+				snprintf(r->first_error, sizeof(r->first_error),
+					 "%s: page %zu holds 0x%llx, expected 0", what, i,
+					 (unsigned long long)a);
+			return;
+		}
+	}
+}
+
 static void note_max(double *max, double t0)
 {
 	double d = now_s() - t0;
@@ -143,6 +175,72 @@ static void timed_mprotect(struct target_report *r, void *p, size_t len, int pro
 	note_max(&r->max_mprotect[r->phase], t0);
 }
 
+/*
+ * UFFDIO_MOVE of the whole range onto the MISSING-registered destination.
+ * The kernel may move a part and ask for the rest again (EAGAIN: a large
+ * folio it had to split, a PMD that changed under it); anything else, or a
+ * thousand retries without the end, counts as a data error.
+ */
+static void move_all(struct target_report *r, int uffd, char *dst, char *src, size_t len)
+{
+	size_t done = 0;
+	int tries = 0;
+
+	while (done < len) {
+		struct uffdio_move mv = {
+			.dst = (uintptr_t)(dst + done),
+			.src = (uintptr_t)(src + done),
+			.len = len - done,
+			.mode = UFFDIO_MOVE_MODE_ALLOW_SRC_HOLES,
+		};
+		int err = ioctl(uffd, UFFDIO_MOVE, &mv) ? errno : 0;
+
+		if (mv.move > 0)
+			done += mv.move;
+		if (!err && mv.move > 0)
+			continue;
+		if (err == EAGAIN && ++tries < 1000) {
+			r->move_retries++;
+			continue;
+		}
+		if (!r->data_errors++)
+			snprintf(r->first_error, sizeof(r->first_error),
+				 "UFFDIO_MOVE: %zu of %zu bytes moved, then %s (move=%lld)",
+				 done, len, err ? strerror(err) : "no progress",
+				 (long long)mv.move);
+		return;
+	}
+	r->moves++;
+}
+
+/*
+ * The hugetlb memory, when the parent reserved it: MAP_HUGETLB private (its
+ * pages come back zero after MADV_DONTNEED) and a hugetlbfs memfd shared
+ * (its pages survive it). On failure both stay NULL and the reason is the
+ * target's first error: the parent saw the pages free.
+ */
+static void map_hugetlb(struct target_report *r, char **hanon, char **hshm)
+{
+	int fd;
+
+	if (!hsize)
+		return;
+	*hanon = mmap(NULL, hsize, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
+	fd = memfd_hugetlb("stress-hugetlb", 1);
+	*hshm = fd < 0 ? MAP_FAILED : mmap_pmd(fd, hsize, true);
+	if (*hanon == MAP_FAILED || *hshm == MAP_FAILED) {
+		r->data_errors++;
+		snprintf(r->first_error, sizeof(r->first_error),
+			 "hugetlb: MAP_HUGETLB %s, memfd %s, with the pages reserved",
+			 *hanon == MAP_FAILED ? "failed" : "mapped",
+			 fd < 0 ? strerror(-fd) : *hshm == MAP_FAILED ? "mmap failed" : "mapped");
+		*hanon = *hshm = NULL;
+	}
+	if (fd >= 0)
+		close(fd);
+}
+
 /* The target's life: every step changes the mm, then checks the data. */
 static void target_main(struct target_report *r, int id)
 {
@@ -153,6 +251,9 @@ static void target_main(struct target_report *r, int id)
 	char *slots = mmap_aligned(3 * len, pmd, PROT_NONE,
 				   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	char *anon = slots, *shm, *minor = NULL, *copy;
+	char *hanon = NULL, *hshm = NULL, *mvsrc = NULL, *mvdst = NULL;
+	size_t hn = hsize / psize, np = pmd / psize;
+	int mvfd;
 	char *src = malloc(psize);
 
 	if (memfd < 0 || slots == MAP_FAILED || !src)
@@ -167,6 +268,11 @@ static void target_main(struct target_report *r, int id)
 	madvise(shm, len, MADV_HUGEPAGE);
 	put_tags(anon, n, gen);
 	put_tags(shm, n, gen);
+	map_hugetlb(r, &hanon, &hshm);
+	if (hanon) {
+		put_tags(hanon, hn, gen);
+		put_tags(hshm, hn, gen);
+	}
 
 	/* userfaultfd, as far as this kernel goes */
 	uffd = uffd_open(UFFD_FEATURE_MINOR_SHMEM | UFFD_FEATURE_PAGEFAULT_FLAG_WP, &missing);
@@ -185,6 +291,19 @@ static void target_main(struct target_report *r, int id)
 				!uffd_register(uffd, minor, len, UFFDIO_REGISTER_MODE_MINOR);
 		}
 	}
+	/*
+	 * UFFDIO_MOVE (6.8+) on its own uffd: anonymous PMD-aligned THPs or
+	 * PTEs. SIGBUS: a destination page the move left empty kills the
+	 * target (a failed status) instead of blocking it on a fault no one
+	 * resolves.
+	 */
+	mvfd = uffd_open(UFFD_FEATURE_MOVE | UFFD_FEATURE_SIGBUS, &missing);
+	if (mvfd >= 0) {
+		mvsrc = mmap_pmd(-1, pmd, false);
+		mvdst = mmap_pmd(-1, pmd, false);
+		r->uffd_move = mvsrc != MAP_FAILED && mvdst != MAP_FAILED &&
+			!uffd_register(mvfd, mvdst, pmd, UFFDIO_REGISTER_MODE_MISSING);
+	}
 
 	while (!r->stop) {
 		size_t i;
@@ -193,10 +312,21 @@ static void target_main(struct target_report *r, int id)
 
 		r->anon = (uintptr_t)anon;
 		r->shm = (uintptr_t)shm;
+		r->hanon = (uintptr_t)hanon;
+		r->hshm = (uintptr_t)hshm;
+		r->mvdst = r->uffd_move ? (uintptr_t)mvdst : 0;
 
 		timed_mprotect(r, anon, len, PROT_READ);
 		check_tags(r, "anon after mprotect(PROT_READ)", anon, n, gen);
 		timed_mprotect(r, anon, len, PROT_READ | PROT_WRITE);
+		if (hanon) {
+			timed_mprotect(r, hanon, hsize, PROT_READ);
+			timed_mprotect(r, hshm, hsize, PROT_READ);
+			check_tags(r, "MAP_HUGETLB after mprotect(PROT_READ)", hanon, hn, gen);
+			check_tags(r, "hugetlbfs after mprotect(PROT_READ)", hshm, hn, gen);
+			timed_mprotect(r, hanon, hsize, PROT_READ | PROT_WRITE);
+			timed_mprotect(r, hshm, hsize, PROT_READ | PROT_WRITE);
+		}
 
 		madvise(anon, len / 2, MADV_PAGEOUT);
 		madvise(shm + len / 2, len / 2, MADV_PAGEOUT);
@@ -216,6 +346,34 @@ static void target_main(struct target_report *r, int id)
 		fault_in_tags(r, anon, n, gen);
 		put_tags(shm, n, gen);
 
+		/*
+		 * hugetlb zapped: the shared memfd keeps its data, the private
+		 * MAP_HUGETLB page is freed and faults back zeroed (5.18+; an
+		 * older kernel refuses the advice and keeps it).
+		 */
+		if (hanon) {
+			madvise(hshm, hsize, MADV_DONTNEED);
+			check_tags(r, "hugetlbfs after MADV_DONTNEED", hshm, hn, gen - 1);
+			put_tags(hshm, hn, gen);
+			if (!madvise(hanon, hsize, MADV_DONTNEED))
+				check_zero(r, "MAP_HUGETLB after MADV_DONTNEED", hanon, hn);
+			fault_in_tags(r, hanon, hn, gen);
+			r->huge_rounds++;
+		}
+
+		/*
+		 * UFFDIO_MOVE before the fork: a page the child shares is not
+		 * the mover's alone (EBUSY). The source faults in fresh (timed),
+		 * moves whole onto the emptied destination, and reads zero after.
+		 */
+		if (r->uffd_move) {
+			madvise(mvdst, pmd, MADV_DONTNEED);
+			fault_in_tags(r, mvsrc, np, gen);
+			move_all(r, mvfd, mvdst, mvsrc, pmd);
+			check_tags(r, "UFFDIO_MOVE destination", mvdst, np, gen);
+			check_zero(r, "UFFDIO_MOVE source after the move", mvsrc, np);
+		}
+
 		/* move the anon mapping to the next slot and back later */
 		moved = slots + ((anon - slots) / len + 1) % 3 * len;
 		moved = mremap(anon, len, len, MREMAP_MAYMOVE | MREMAP_FIXED, moved);
@@ -227,12 +385,18 @@ static void target_main(struct target_report *r, int id)
 		if (child == 0) {
 			check_tags(r, "anon in the forked child", anon, n, gen);
 			check_tags(r, "shmem in the forked child", shm, n, gen);
+			if (hanon) {
+				check_tags(r, "MAP_HUGETLB in the forked child", hanon, hn, gen);
+				check_tags(r, "hugetlbfs in the forked child", hshm, hn, gen);
+			}
 			memset(anon, 0xee, psize);	/* COW: the parent must not see it */
 			_exit(0);
 		}
 		if (child > 0)
 			waitpid(child, NULL, 0);
 		check_tags(r, "anon after the child's COW write", anon, n, gen);
+		if (hanon)
+			check_tags(r, "MAP_HUGETLB after the fork", hanon, hn, gen);
 
 		if (r->uffd_copy) {
 			madvise(copy, pmd, MADV_DONTNEED);
@@ -302,6 +466,15 @@ struct reader {
 	char bad_query[128];
 };
 
+/* One of the target's memories for a verdict query; hugetlb and MOVE where it has them. */
+static uintptr_t pick_area(const struct target_report *r, unsigned int dice)
+{
+	uintptr_t areas[] = { r->anon, r->shm, r->hanon, r->hshm, r->mvdst };
+	uintptr_t a = areas[dice % 5];
+
+	return a ? a : areas[dice % 2];
+}
+
 static void *reader_main(void *arg)
 {
 	struct reader *rd = arg;
@@ -327,7 +500,7 @@ static void *reader_main(void *arg)
 			snprintf(q, sizeof(q), "pid=%d", t->pid);
 		else
 			snprintf(q, sizeof(q), "pid=%d start=0x%lx", t->pid,
-				 (unsigned long)(rand_r(&rd->seed) % 2 ? t->r->anon : t->r->shm));
+				 (unsigned long)pick_area(t->r, rand_r(&rd->seed)));
 		if (write(fds[f], q, strlen(q)) < 0)
 			goto bad;
 		do {
@@ -352,6 +525,43 @@ bad:
 }
 
 /* ---- the tests ---------------------------------------------------------- */
+
+/*
+ * Reserve HUGE_PER_TARGET default-size huge pages per target on top of what
+ * nr_hugepages holds (knob_restore_all() puts it back). Sets hsize only when
+ * they are free; otherwise huge_why says precisely what is missing.
+ */
+static void reserve_hugetlb(void)
+{
+	size_t hs = hugetlb_size(), need = HUGE_PER_TARGET * NR_TARGETS;
+	char nr_path[128], free_path[128];
+	long have, free_now;
+	int err;
+
+	hsize = 0;
+	if (!hs || !hugetlb_knob("nr_hugepages", nr_path, sizeof(nr_path)) ||
+	    !hugetlb_knob("free_hugepages", free_path, sizeof(free_path))) {
+		snprintf(huge_why, sizeof(huge_why),
+			 "no default huge page size in /proc/meminfo (kernel without CONFIG_HUGETLBFS)");
+		return;
+	}
+	have = knob_read_long(nr_path);
+	free_now = knob_read_long(free_path);
+	if (have < 0 || free_now < 0) {
+		snprintf(huge_why, sizeof(huge_why), "%s or %s unreadable", nr_path, free_path);
+		return;
+	}
+	err = knob_set_ulong(nr_path, have + need);
+	free_now = knob_read_long(free_path);
+	if (err || free_now < (long)need) {
+		snprintf(huge_why, sizeof(huge_why),
+			 "nr_hugepages %ld -> %ld (%s): %ld of the %zu %zu kB pages needed are free (the VM's memory)",
+			 have, have + (long)need, err ? strerror(-err) : "written",
+			 free_now, need, hs >> 10);
+		return;
+	}
+	hsize = hs;
+}
 
 FIXTURE(stress) {
 	struct target t[NR_TARGETS];
@@ -416,6 +626,10 @@ TEST_F_TIMEOUT(stress, readers_against_mutating_targets, 600)
 	if (err)
 		printf("# no zram swap (%s): MADV_PAGEOUT reclaims file pages only\n", strerror(-err));
 
+	reserve_hugetlb();
+	if (!hsize)
+		printf("# stress: hugetlb target not run: %s\n", huge_why);
+
 	ASSERT_EQ(0, start_targets(self->t, self->reports));
 	t0 = now_s();
 	while (now_s() < t0 + alone)
@@ -456,7 +670,7 @@ TEST_F_TIMEOUT(stress, readers_against_mutating_targets, 600)
 
 	{
 		double mf[2] = { 0 }, mp[2] = { 0 };
-		long data_errors = 0;
+		long data_errors = 0, huge_rounds = 0, moves = 0, retries = 0;
 
 		for (i = 0; i < NR_TARGETS; i++) {
 			struct target_report *r = &self->reports[i];
@@ -464,6 +678,9 @@ TEST_F_TIMEOUT(stress, readers_against_mutating_targets, 600)
 
 			ops += r->ops;
 			data_errors += r->data_errors;
+			huge_rounds += r->huge_rounds;
+			moves += r->moves;
+			retries += r->move_retries;
 			for (p = 0; p < 2; p++) {
 				if (r->max_fault[p] > mf[p])
 					mf[p] = r->max_fault[p];
@@ -476,12 +693,20 @@ TEST_F_TIMEOUT(stress, readers_against_mutating_targets, 600)
 		}
 		printf("# stress: %d targets, %d readers, %.1f s alone + %.1f s with readers\n",
 		       NR_TARGETS, NR_READERS, alone, together);
-		printf("# stress: uffd copy=%d wp=%d continue=%d\n", self->reports[0].uffd_copy,
-		       self->reports[0].uffd_wp, self->reports[0].uffd_continue);
+		printf("# stress: uffd copy=%d wp=%d continue=%d move=%d\n", self->reports[0].uffd_copy,
+		       self->reports[0].uffd_wp, self->reports[0].uffd_continue,
+		       self->reports[0].uffd_move);
+		if (!self->reports[0].uffd_move)
+			printf("# stress: UFFDIO_MOVE not run: userfaultfd lacks UFFD_FEATURE_MOVE (6.8+)\n");
+		printf("# stress: hugetlb %zu kB pages: %ld rounds; UFFDIO_MOVE: %ld whole-range moves (%ld EAGAIN retries)\n",
+		       hsize >> 10, huge_rounds, moves, retries);
 		printf("# stress: reads=%ld (%.0f/s) bytes=%ld target rounds=%ld (alone %ld), failed reads=%ld, data errors=%ld\n",
 		       reads, reads / together, bytes, ops, ops_alone, bad, data_errors);
 		printf("# stress: longest fault alone %.1f ms, with readers %.1f ms; longest mprotect alone %.1f ms, with readers %.1f ms\n",
 		       mf[0] * 1e3, mf[1] * 1e3, mp[0] * 1e3, mp[1] * 1e3);
+		/* one line to grep: the figure (a measurement, never a threshold) */
+		printf("# stress-figures: ops=%ld reads_per_s=%.0f longest_wait_with_readers_ms=%.1f\n",
+		       ops, reads / together, (mf[1] > mp[1] ? mf[1] : mp[1]) * 1e3);
 		EXPECT_EQ(0, data_errors) TH_LOG("a target's data changed under it");
 	}
 	EXPECT_EQ(0, bad) TH_LOG("reads of live targets failed");
