@@ -9,7 +9,9 @@
 #   scripts/run-debug.sh [KERNEL[:CPU] ...]
 #
 # KERNEL: a debug kind of scripts/build-kernel.sh; CPU as in scripts/run-vm.sh. The default
-# (UFFDSCOPE_DEBUG_KERNELS) is every debug kernel, the 16 KiB one also on a CPU without LPA2.
+# (UFFDSCOPE_DEBUG_KERNELS) is every debug kernel from 6.12, the 16 KiB one also on a CPU
+# without LPA2; debug@7.3 (x86_64 from linux-source-7.3) joins it once it has run through
+# (Documentation/kernels.rst, "Which sources"): `scripts/run-debug.sh debug@7.3` until then.
 # It is not part of `make check`: cold, the builds alone take longer than CI's hour on a
 # fresh machine (Documentation/kernels.rst has the figures).
 set -uo pipefail
