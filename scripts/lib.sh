@@ -5,7 +5,10 @@
 # Caches live outside the clone so that a fresh clone on the same machine is warm.
 UFFDSCOPE_CACHE=${UFFDSCOPE_CACHE:-/var/cache/uffdscope}
 UFFDSCOPE_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-UFFDSCOPE_BUILD=${UFFDSCOPE_BUILD:-$UFFDSCOPE_CACHE/build}
+# Build outputs (selftests, the command, the module per kernel) are one folder per clone: make
+# rebuilds by timestamps, and another clone's (or a git-archive snapshot's) older files must
+# never pass for this one's up-to-date outputs.
+UFFDSCOPE_BUILD=${UFFDSCOPE_BUILD:-$UFFDSCOPE_CACHE/build/$(printf '%s' "$UFFDSCOPE_TOP" | sha256sum | cut -c1-12)}
 
 # One line that says what failed and what to do, then exit.
 die() {
