@@ -25,7 +25,12 @@
 #include "uffdscope.h"
 #include "walk.h"
 
-#define PTES_BUF_SIZE	(16 * 1024)
+/*
+ * Each refill re-enters the walk (mmap lock, VMA lookup, the table it
+ * stopped in): 64 KiB of text per refill keeps that to a few dozen times for
+ * a 1 GiB dense dump, and is still one small allocation per open file.
+ */
+#define PTES_BUF_SIZE	(64 * 1024)
 
 /* Pages (PAGE_SIZE) the walk saw mapped, by what maps them. */
 struct ptes_counts {

