@@ -294,6 +294,57 @@ TEST_F(inspector, present_rw_and_ro_split_into_runs)
 	munmap(area, len);
 }
 
+/*
+ * A runs answer over pages in many states, 4 pages each: written, read (the
+ * zero page), untouched, written then read-only, written. The module skips
+ * its decoder for a PTE that decodes like the one before (walk.c,
+ * decodes_alike()): every page must still show its own state, and agree with
+ * pagemap, whichever run it was merged into.
+ */
+TEST_F(inspector, runs_of_mixed_pages_show_each_page_state)
+{
+	size_t psize = page_size(), npages = 4 * 5 * 16, len = npages * psize, i;
+	struct scope_answer ans;
+	volatile char sink;
+	char *area;
+	int err;
+
+	area = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, area);
+	ASSERT_EQ(0, madvise_no_thp(area, len));
+	for (i = 0; i < npages; i++) {
+		if ((i / 4) % 5 == 1)
+			sink = area[i * psize];
+		else if ((i / 4) % 5 != 2)
+			area[i * psize] = 1;
+	}
+	(void)sink;
+	for (i = 0; i < npages; i += 4)
+		if ((i / 4) % 5 == 3)
+			ASSERT_EQ(0, mprotect(area + i * psize, 4 * psize, PROT_READ));
+
+	err = scope_ptes(0, area, len, NULL, &ans);
+	ASSERT_EQ(0, err) TH_LOG("ptes: %s", strerror(-err));
+	for (i = 0; i < npages; i++) {
+		const struct scope_line *l = scope_find(&ans, area + i * psize);
+		int state = (i / 4) % 5;
+		const char *kind = state == 2 ? "none" : "present";
+		const char *backing = state == 1 ? "zero" : "anon";
+		const char *write = state == 1 || state == 3 ? "0" : "1";
+
+		ASSERT_TRUE(scope_is(l, "kind", kind) &&
+			    (state == 2 || (scope_is(l, "backing", backing) &&
+					    scope_is(l, "write", write))))
+			TH_LOG("page %zu (state %d): expected kind=%s backing=%s write=%s, saw kind=%s backing=%s write=%s",
+			       i, state, kind, backing, write, kind_of(l),
+			       l ? scope_get(l, "backing") : "-",
+			       l ? scope_get(l, "write") : "-");
+	}
+	expect_agrees_with_pagemap(_metadata, &ans, area, npages);
+	scope_free(&ans);
+	munmap(area, len);
+}
+
 TEST_F(inspector, uffd_wp_bit_on_present_ptes)
 {
 	size_t psize = page_size(), len = NR_PAGES * psize, i;
