@@ -256,6 +256,16 @@ check_fragments() {
 		die "config options of ${*##*/} lost by olddefconfig (renamed, or a dependency unmet):$missing"
 }
 
+# Newer Kbuild (7.x) writes the tree's absolute path into the build folder (its Makefile's
+# KBUILD_OUTPUT and include, tools' .cmd files), where 6.12 wrote "..". A folder that is
+# renamed (.tmp to its final name) or copied (a mutant from its base) must then have that
+# path rewritten, or `make -C kdir` and the mutants' rebuilds look in a folder that is gone.
+#   relocate FROM TO DIR     (text files under DIR only)
+relocate() {
+	local from=$1 to=$2 dir=$3
+	grep -rlIZF -- "$from" "$dir" | xargs -0 -r sed -i "s|$from|$to|g"
+}
+
 kmake() {
 	in_root make -s -C "$tree/build" -j"$JOBS" "${make_arch[@]}" "$@" >&2
 }
@@ -282,6 +292,9 @@ base | debug)
 	base=$(bash "$0" "base@$series")
 	link_source "$tree"
 	cp -a "$base/tree/build" "$tree/build"
+	# A base built before relocate() existed still names its temporary folder.
+	relocate "$base.tmp/tree" "$tree" "$tree/build"
+	relocate "$base/tree" "$tree" "$tree/build"
 	if [ "$kind" = mutants ]; then
 		for p in "${patches[@]}"; do
 			apply_patch "$tree" "$p"
@@ -305,6 +318,12 @@ kmake modules || die "kernel '$spec': make modules failed"
 [ -f "$tree/build/Module.symvers" ] || die "kernel '$spec' built no Module.symvers"
 
 release=$(cat "$tree/build/include/config/kernel.release")
+# A build that went to another folder (a path recorded by Kbuild that was not relocated)
+# leaves this one's release unchanged: never pass such a kernel off as this one.
+case $release in
+*"$localversion") ;;
+*) die "kernel '$spec' built as '$release', not as *$localversion: its build folder still points at another tree (see relocate())" ;;
+esac
 kmake INSTALL_MOD_PATH="$tmp/modroot" modules_install
 # modules_install links build/ to the folder's temporary name: point it at kdir, relatively.
 ln -sfn ../../../../tree/build "$tmp/modroot/lib/modules/$release/build"
@@ -319,6 +338,7 @@ echo "$cc_major" >"$tmp/cc"
 ln -s "modroot/lib/modules/$release" "$tmp/modules"
 ln -s tree/build "$tmp/kdir"
 { elapsed "$start"; echo; } >"$tmp/build-seconds"
+relocate "$tmp/tree" "$dest/tree" "$tree/build"
 touch "$tmp/.complete"
 rm -rf "$dest"
 mv "$tmp" "$dest"
