@@ -262,8 +262,10 @@ check_fragments() {
 # path rewritten, or `make -C kdir` and the mutants' rebuilds look in a folder that is gone.
 #   relocate FROM TO DIR     (text files under DIR only)
 relocate() {
-	local from=$1 to=$2 dir=$3
-	grep -rlIZF -- "$from" "$dir" | xargs -0 -r sed -i "s|$from|$to|g"
+	local from=$1 to=$2 dir=$3 files
+	# grep's status 1 is "no file names it": nothing to do (6.12 records no such path).
+	files=$(grep -rlIF -- "$from" "$dir") || [ $? = 1 ] || die "relocate: grep in $dir failed"
+	[ -z "$files" ] || printf '%s\n' "$files" | xargs -d '\n' sed -i "s|$from|$to|g"
 }
 
 kmake() {
