@@ -6,10 +6,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/swap.h>
 #include <unistd.h>
 
+#include "pagemap.h"
 #include "sysfs_state.h"
 #include "swap.h"
 
@@ -112,5 +115,33 @@ long swap_zram_used_kb(void)
 		}
 	}
 	fclose(f);
+	return ret;
+}
+
+int pin_to_this_cpu(void)
+{
+	cpu_set_t one;
+	int cpu = sched_getcpu();
+
+	if (cpu < 0)
+		return -errno;
+	CPU_ZERO(&one);
+	CPU_SET(cpu, &one);
+	return sched_setaffinity(0, sizeof(one), &one) ? -errno : 0;
+}
+
+int pageout_until_swapped(void *addr, size_t len, size_t page, int pagemap_fd, int tries)
+{
+	int ret = -EAGAIN;
+	size_t off;
+
+	while (tries-- > 0 && ret == -EAGAIN) {
+		if (madvise(addr, len, MADV_PAGEOUT))
+			return -errno;
+		ret = 0;
+		for (off = 0; off < len; off += page)
+			if (!(pagemap_get(pagemap_fd, (char *)addr + off) & PM_SWAP))
+				ret = -EAGAIN;
+	}
 	return ret;
 }
