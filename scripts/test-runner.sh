@@ -55,12 +55,17 @@ for f in release arch config kdir modules vmlinuz; do ln -s "$real/$f" "$gcc99/$
 echo 99 >"$gcc99/cc"
 touch "$gcc99/.complete"
 
-# No cross compiler on PATH: a PATH with only what the runner needs besides it.
+# No cross compiler on PATH: every command of this PATH but the arm64 cross tools, so that the
+# runner fails on the one thing missing and not on a tool a whitelist forgot.
 nocross=$work/bin
 mkdir -p "$nocross"
-for t in bash sh make gcc cp cat sed grep awk date rsync flock python3 find ln mkdir rm apt-cache \
-	basename dirname tail head cut timeout mktemp touch uname dpkg-deb ls mv tr wc; do
-	p=$(command -v "$t") && ln -sf "$p" "$nocross/$t"
+IFS=: read -ra pathdirs <<<"$PATH"
+for d in "${pathdirs[@]}"; do
+	for p in "$d"/*; do
+		t=${p##*/}
+		case $t in aarch64-linux-gnu-*) continue ;; esac
+		[ -x "$p" ] && [ ! -e "$nocross/$t" ] && ln -s "$p" "$nocross/$t"
+	done
 done
 
 # A console whose suite found WP-FORK present and WP-PAGEMAP present, followed by the
