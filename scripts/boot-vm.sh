@@ -5,13 +5,19 @@
 # shared/notes/environment.md); UFFDSCOPE_ACCEL=kvm asks for KVM, which is used only when a
 # short probe boot shows that it works here.
 #
-#   scripts/boot-vm.sh KERNEL_DIR INITRD LOG TIME_LIMIT_SECONDS
+#   scripts/boot-vm.sh KERNEL_DIR INITRD LOG TIME_LIMIT_SECONDS [SILENCE_SECONDS]
+#
+# SILENCE_SECONDS: kill the VM when its console has printed nothing for that long. The guest
+# prints each program's output when the program ends and reports a program that outlives
+# its limit itself, so a console silent for longer than the longest limit means a kernel (or
+# QEMU) that no longer runs the guest's init: waiting for the whole VM's limit (hours for the
+# whole suite) would only delay the report.
 #
 # UFFDSCOPE_CPU picks another CPU model than QEMU's "max" (which has every feature):
 #   nolpa2   arm64 without FEAT_LPA2 (as Apple M1/M2): a 16 KiB-page kernel built for 52-bit VAs
 #            then runs with 47-bit VAs and folds a page-table level at boot
 # UFFDSCOPE_APPEND adds words to the kernel command line (the mutation run's switches).
-# Exit: QEMU's status, or 124 when the time limit killed it.
+# Exit: QEMU's status, 124 when the time limit killed it, 125 when the silence limit did.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -21,7 +27,7 @@ if [ "${1:-}" = --print ]; then
 	print=1
 	shift
 fi
-kernel=$1 initrd=$2 logf=${3:-} limit=${4:-}
+kernel=$1 initrd=$2 logf=${3:-} limit=${4:-} silence=${5:-}
 arch=$(cat "$kernel/arch")
 cpu_opts=""
 case ${UFFDSCOPE_CPU:-}:$arch in
@@ -48,9 +54,27 @@ qemu_cmd() {
 }
 
 run_qemu() {
-	local accel=$1 t=$2 out=$3
-	eval "timeout -k 5 $t $(qemu_cmd "$accel") -nographic -no-reboot \
-		-kernel '$kernel/vmlinuz' -initrd '$initrd'" </dev/null >"$out" 2>&1
+	local accel=$1 t=$2 out=$3 pid size=-1 now quiet_since=$SECONDS
+	eval "exec timeout -k 5 $t $(qemu_cmd "$accel") -nographic -no-reboot \
+		-kernel '$kernel/vmlinuz' -initrd '$initrd'" </dev/null >"$out" 2>&1 &
+	pid=$!
+	if [ -n "$silence" ]; then
+		# Poll the console's size: a timeout, not a synchronisation, so a second's delay is
+		# of no consequence.
+		while kill -0 "$pid" 2>/dev/null; do
+			now=$(stat -c %s "$out" 2>/dev/null || echo 0)
+			if [ "$now" != "$size" ]; then
+				size=$now quiet_since=$SECONDS
+			elif [ $((SECONDS - quiet_since)) -ge "$silence" ]; then
+				log "the console of $(cat "$kernel/release") printed nothing for $silence s: killing the VM"
+				kill -TERM "$pid" 2>/dev/null
+				wait "$pid"
+				return 125
+			fi
+			sleep 1
+		done
+	fi
+	wait "$pid"
 }
 
 if [ $print = 1 ]; then

@@ -12,6 +12,8 @@ packages=(
 	dkms
 	# kernels built here: mutants are applied with patch
 	patch
+	# 7.x kernels are built with gcc-14: a trixie build root (scripts/build-root.sh)
+	debootstrap
 	# arm64: cross compiler and C library
 	gcc-aarch64-linux-gnu gcc-12-aarch64-linux-gnu libc6-dev-arm64-cross
 	# the selftests link liburing statically, for both arches

@@ -237,6 +237,13 @@ def parse(args):
         res["test_seconds"] = round(up(lines[end]) - up(booted), 1)
     if args.vm_exit == 124:
         issues.append("VM timeout: killed by the host after its time limit")
+    elif args.vm_exit == 125:
+        issues.append("VM silent: its console printed nothing for longer than any program may"
+                      " take (a kernel or QEMU hang); killed by the host, see console.log")
+    hung = marker("@@HUNG ")
+    if hung:
+        issues.append(f"program {hung.split()[1]} hung in the kernel: SIGKILL did not end it"
+                      " (where the tasks and CPUs were: sysrq w and l in the kernel log)")
     if not booted:
         issues.append("the kernel never reached the test init (see console.log)")
     if args.module == "yes" and booted:
@@ -294,7 +301,7 @@ def parse(args):
     res["cases"] = [c.json() for c in cases]
     res["rows"] = rows_of(res["cases"], expected, issues)
     agreement = []
-    if args.report == "yes" and booted and end is not None:
+    if args.report == "yes" and booted and end is not None and not hung:
         agreement = report_agreement(lines, res, issues)
         res["cases"] += [c.json() for c in agreement]
     with open(args.out, "w") as f:

@@ -13,6 +13,8 @@
 # Environment: UFFDSCOPE_TEST_TIMEOUT (seconds per program, default 300),
 # UFFDSCOPE_NO_MODULE=1 (boot without uffdscope.ko), UFFDSCOPE_QUIET=1 (no TAP echo),
 # UFFDSCOPE_VM_LIMIT (seconds for the whole VM; default from the programs' limits),
+# UFFDSCOPE_VM_SILENCE (seconds the console may print nothing; default the longest program
+# limit or report budget plus 120),
 # UFFDSCOPE_REPORT=0|1 (after the suite, the same boot runs `uffdscope report --json` and
 # its verdict for each row must be the suite's: on by default when no PROG is named),
 # UFFDSCOPE_REPORT_BUDGET (the report's --budget, default 120 s),
@@ -119,10 +121,14 @@ bash "$UFFDSCOPE_TOP/scripts/mkinitramfs.sh" "$kernel" "$ko" "$tests" "$initrd" 
 limit_vm=$((120 + limit_each * ${#progs[@]} + budget))
 [ "$arch" = arm64 ] && limit_vm=$((limit_vm + 120))
 limit_vm=${UFFDSCOPE_VM_LIMIT:-$limit_vm}
+# The console is silent at most while one program runs (its output is printed when it ends)
+# or the report does, and for the guest's own handling of a program that outlives its limit.
+silence=$((limit_each > budget ? limit_each : budget))
+silence=${UFFDSCOPE_VM_SILENCE:-$((silence + 120))}
 log "booting $release ($arch) for: ${ktap_progs[*]}$([ "$report" = 1 ] && echo ", then uffdscope report (budget $budget s)")"
 t1=$(now)
 vm_rc=0
-UFFDSCOPE_CPU=$cpu bash "$UFFDSCOPE_TOP/scripts/boot-vm.sh" "$kernel" "$initrd" "$results/console.log" "$limit_vm" || vm_rc=$?
+UFFDSCOPE_CPU=$cpu bash "$UFFDSCOPE_TOP/scripts/boot-vm.sh" "$kernel" "$initrd" "$results/console.log" "$limit_vm" "$silence" || vm_rc=$?
 vm_s=$(elapsed "$t1")
 # The job as a lab (LAVA, KernelCI) would run it, self-contained: kernel, initramfs, command
 # line, and the KTAP it printed. One per kernel id, replaced by its next run.
@@ -156,6 +162,8 @@ python3 "$UFFDSCOPE_TOP/scripts/results.py" parse "$results/console.log" \
 # A VM that never got to report ends in a one-line error, after its (failed) result.
 [ "$vm_rc" != 124 ] ||
 	die "the VM of $release did not finish within $limit_vm s: see $results/console.log"
+[ "$vm_rc" != 125 ] ||
+	die "the VM of $release hung: its console printed nothing for $silence s: see $results/console.log"
 grep -q '@@UFFDSCOPE-BOOTED' "$results/console.log" ||
 	die "kernel $release never reached the test init (QEMU exit $vm_rc): see $results/console.log"
 exit $parse_rc

@@ -68,6 +68,33 @@ for d in "${pathdirs[@]}"; do
 	done
 done
 
+# Run the guest's run-programs.sh under busybox sh with three programs, the second of which
+# freezes itself in a cgroup v1 freezer; the freezer is thawed afterwards so that it dies.
+# Returns 4 (with the reason as the last line of $work/out) where no v1 freezer can be mounted.
+unkillable_program() {
+	local fz=$work/freezer progs=$work/progs rc=0
+	mkdir -p "$fz" "$progs"
+	command -v busybox >/dev/null || { echo "busybox missing: run scripts/install-deps.sh" >"$work/out"; return 4; }
+	if ! mount -t cgroup -o freezer uffdscope-freezer "$fz" 2>"$work/out"; then
+		echo "no cgroup v1 freezer to mount here (root and CONFIG_CGROUP_FREEZER are needed): $(cat "$work/out")" >"$work/out"
+		return 4
+	fi
+	mkdir "$fz/hang"
+	printf '#!/bin/sh\necho fine\n' >"$progs/before"
+	cp "$progs/before" "$progs/after"
+	printf '#!/bin/sh\necho $$ >%s/tasks\necho FROZEN >%s/freezer.state\nexec sleep 600\n' \
+		"$fz/hang" "$fz/hang" >"$progs/hangs"
+	chmod +x "$progs"/*
+	UFFDSCOPE_HUNG_FILE=$work/hung timeout 120 busybox sh "$UFFDSCOPE_TOP/scripts/guest/run-programs.sh" \
+		"$progs" 2 before hangs after >"$work/out" 2>&1 || rc=$?
+	echo THAWED >"$fz/hang/freezer.state"
+	# the thawed task takes its pending SIGKILL; the group can go once it is empty
+	for _ in $(seq 100); do [ -s "$fz/hang/tasks" ] || break; sleep 0.1; done
+	rmdir "$fz/hang"
+	umount "$fz"
+	return $rc
+}
+
 # A console whose suite found WP-FORK present and WP-PAGEMAP present, followed by the
 # report's JSON with WP-FORK as $1 and WP-PAGEMAP undecided (the budget ran out).
 report_console() {
@@ -147,6 +174,29 @@ agreement() {
 	expect_error vm_hangs "did not finish within 3 s" 300 \
 		env UFFDSCOPE_KERNEL_ID=runner-hang UFFDSCOPE_VM_LIMIT=3 UFFDSCOPE_QUIET=1 \
 		bash "$UFFDSCOPE_TOP/scripts/run-vm.sh" 6.12-amd64 smoke
+	# A console that stays silent longer than a program may take is a hung VM, reported as
+	# such long before the VM's own limit (the boot alone is silent for seconds).
+	expect_error vm_silent "hung: its console printed nothing for 2 s" 300 \
+		env UFFDSCOPE_KERNEL_ID=runner-silent-console UFFDSCOPE_VM_SILENCE=2 UFFDSCOPE_QUIET=1 \
+		bash "$UFFDSCOPE_TOP/scripts/run-vm.sh" 6.12-amd64 smoke
+	# A program SIGKILL cannot end (here: frozen by the cgroup v1 freezer, which a fatal
+	# signal does not thaw; in the guest, a task blocked for good in the kernel) is reported
+	# as such, and the programs after it as not run, under the guest's own shell.
+	n=$((n + 1))
+	echo "# #  RUN           runner.unkillable_program_is_reported ..."
+	unkillable_program
+	rc=$?
+	sed 's/^/# # /' "$work/out"
+	if [ $rc = 4 ]; then
+		echo "# ok $n runner.unkillable_program_is_reported # SKIP $(tail -n 1 "$work/out")"
+	elif [ $rc = 0 ] &&
+		grep -q "^not ok 2 selftests: uffdscope: hangs # TIMEOUT 2 seconds, then SIGKILL did not end it" "$work/out" &&
+		grep -q "^not ok 3 selftests: uffdscope: after # exit=none not run: hangs hung" "$work/out" &&
+		grep -q "^ok 1 selftests: uffdscope: before$" "$work/out" && [ "$(cat "$work/hung")" = hangs ]; then
+		echo "# ok $n runner.unkillable_program_is_reported"
+	else
+		echo "# not ok $n runner.unkillable_program_is_reported"
+	fi
 	# The report's verdict of each row must be the suite's; a row the report could not
 	# decide is a skip that says so, never a pass.
 	n=$((n + 1))

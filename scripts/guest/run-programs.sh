@@ -10,11 +10,19 @@
 # Each program runs in a session of its own, its output goes to a file (never a pipe a
 # stray child could hold open), and when it ends or its time is up every process left in
 # its session is killed: the harness's test children call setpgrp(), so a process-group
-# kill would miss them.
+# kill would miss them. A program that SIGKILL cannot end (a task waiting uninterruptibly in
+# the kernel: a deadlock in mm or in the module) is reported with where every blocked task
+# and CPU is (sysrq w and l, in the kernel log the host gets), and the programs after it are
+# not run: the kernel is no longer in a state worth testing. The file $UFFDSCOPE_HUNG_FILE
+# (default /tmp/uffdscope-hung) then names the program, for the caller.
 set -u
 dir=$1
 limit=$2
 shift 2
+main=$$
+hung=0
+hung_file=${UFFDSCOPE_HUNG_FILE:-/tmp/uffdscope-hung}
+trap 'hung=1' USR1
 
 # Kill every process whose session is $1 (field 6 of /proc/PID/stat).
 kill_session() {
@@ -40,6 +48,13 @@ watchdog() {
 		i=$((i + 1))
 	done
 	kill_session
+	i=0
+	while [ "$i" -lt 10 ]; do
+		sleep 1
+		kill -0 "$sid" 2>/dev/null || exit 0
+		i=$((i + 1))
+	done
+	kill -USR1 "$main"
 }
 
 echo "TAP version 13"
@@ -56,6 +71,22 @@ for prog in "$@"; do
 	wd=$!
 	wait "$sid"
 	rc=$?
+	if [ "$hung" = 1 ]; then
+		if [ -w /proc/sysrq-trigger ]; then
+			echo w >/proc/sysrq-trigger
+			echo l >/proc/sysrq-trigger
+		fi
+		sed 's/^/# /' "$out"
+		echo "not ok $n selftests: uffdscope: $prog # TIMEOUT ${limit} seconds, then SIGKILL did not end it: blocked in the kernel (sysrq w/l in the kernel log)"
+		echo "$prog" >"$hung_file"
+		shift "$n"
+		for rest in "$@"; do
+			n=$((n + 1))
+			echo "# selftests: uffdscope: $rest"
+			echo "not ok $n selftests: uffdscope: $rest # exit=none not run: $prog hung in the kernel before it"
+		done
+		break
+	fi
 	kill "$wd" 2>/dev/null
 	wait "$wd" 2>/dev/null
 	kill_session
