@@ -409,6 +409,21 @@ TEST_F(inspector, uffd_wp_markers_after_dontneed_on_shared_shmem)
 	close(uffd);
 }
 
+/*
+ * Swap [@addr, @addr + @len) out, every page of it (pageout_until_swapped()):
+ * the caller pinned itself to one CPU before it wrote the pages.
+ */
+static int swap_out_all(void *addr, size_t len)
+{
+	int pm = pagemap_open(0), ret;
+
+	if (pm < 0)
+		return pm;
+	ret = pageout_until_swapped(addr, len, page_size(), pm, 8);
+	close(pm);
+	return ret;
+}
+
 TEST_F(inspector, swap_entries_after_pageout)
 {
 	size_t psize = page_size(), len = NR_PAGES * psize, i;
@@ -421,11 +436,14 @@ TEST_F(inspector, swap_entries_after_pageout)
 	if (err == -ENODEV)
 		SKIP(return, "no /dev/zram0 to swap to (zram module not loaded)");
 	ASSERT_EQ(0, err) TH_LOG("zram swap: %s", strerror(-err));
+	/* every page written on one CPU, whose LRU batch MADV_PAGEOUT then drains */
+	ASSERT_EQ(0, pin_to_this_cpu());
 	area = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, area);
 	for (i = 0; i < NR_PAGES; i++)
 		memset(area + i * psize, (int)i + 1, psize);
-	ASSERT_EQ(0, madvise(area, len, MADV_PAGEOUT));
+	err = swap_out_all(area, len);
+	ASSERT_EQ(0, err) TH_LOG("MADV_PAGEOUT left pages mapped: %s", strerror(-err));
 
 	query_entries(_metadata, &ans, area, NR_PAGES);
 	for (i = 0; i < NR_PAGES; i++) {
@@ -451,13 +469,16 @@ TEST_F(inspector, swap_entries_with_and_without_uffd_wp)
 	if (err == -ENODEV)
 		SKIP(return, "no /dev/zram0 to swap to (zram module not loaded)");
 	ASSERT_EQ(0, err) TH_LOG("zram swap: %s", strerror(-err));
+	/* every page written on one CPU, whose LRU batch MADV_PAGEOUT then drains */
+	ASSERT_EQ(0, pin_to_this_cpu());
 	area = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, area);
 	for (i = 0; i < NR_PAGES; i++)
 		memset(area + i * psize, (int)i + 1, psize);
 	ASSERT_EQ(0, uffd_register(uffd, area, len, UFFDIO_REGISTER_MODE_WP));
 	ASSERT_EQ(0, uffd_writeprotect(uffd, area, len / 2, true));
-	ASSERT_EQ(0, madvise(area, len, MADV_PAGEOUT));
+	err = swap_out_all(area, len);
+	ASSERT_EQ(0, err) TH_LOG("MADV_PAGEOUT left pages mapped: %s", strerror(-err));
 
 	query_entries(_metadata, &ans, area, NR_PAGES);
 	for (i = 0; i < NR_PAGES; i++) {
@@ -498,6 +519,7 @@ TEST_F(inspector, marker_and_swap_entry_differ_where_pagemap_cannot_tell)
 	if (err == -ENODEV)
 		SKIP(return, "no /dev/zram0 to swap to (zram module not loaded)");
 	ASSERT_EQ(0, err) TH_LOG("zram swap: %s", strerror(-err));
+	ASSERT_EQ(0, pin_to_this_cpu());
 	ASSERT_LE(0, fd);
 	shm = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	ASSERT_NE(MAP_FAILED, shm);
@@ -510,7 +532,8 @@ TEST_F(inspector, marker_and_swap_entry_differ_where_pagemap_cannot_tell)
 	ASSERT_EQ(0, uffd_writeprotect(uffd, shm, len, true));
 	ASSERT_EQ(0, uffd_writeprotect(uffd, anon, len, true));
 	ASSERT_EQ(0, madvise(shm, len, MADV_DONTNEED));
-	ASSERT_EQ(0, madvise(anon, len, MADV_PAGEOUT));
+	err = swap_out_all(anon, len);
+	ASSERT_EQ(0, err) TH_LOG("MADV_PAGEOUT left pages mapped: %s", strerror(-err));
 
 	pm = pagemap_open(0);
 	ASSERT_LE(0, pm);

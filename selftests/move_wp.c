@@ -95,6 +95,9 @@ FIXTURE_SETUP(move)
 	} else {
 		ASSERT_EQ(0, madvise_no_thp(a->addr, a->len));
 	}
+	/* every page written on one CPU, whose LRU batch MADV_PAGEOUT then drains */
+	if (variant->state == SRC_SWAP)
+		ASSERT_EQ(0, pin_to_this_cpu());
 	for (i = 0; i < self->half; i++)
 		kind_fill(a, i, SEED);
 	if (variant->state == SRC_PMD && !(kpageflags_of(a->addr) & (1ULL << KPF_THP_BIT)))
@@ -111,7 +114,8 @@ FIXTURE_SETUP(move)
 			SKIP(return, "no zram0: the zram module is not loaded");
 		ASSERT_EQ(0, ret) TH_LOG("swap on zram0: %s", strerror(-ret));
 		self->swap_on = true;
-		ASSERT_EQ(0, madvise(a->addr, self->half * a->unit, MADV_PAGEOUT));
+		ret = pageout_until_swapped(a->addr, self->half * a->unit, a->unit, self->pagemap, 8);
+		ASSERT_EQ(0, ret) TH_LOG("MADV_PAGEOUT left pages mapped: %s", strerror(-ret));
 	}
 	for (i = 0; i < self->half; i++) {
 		pm = pagemap_get(self->pagemap, kind_page(a, i));
