@@ -64,7 +64,9 @@ for a in "$@"; do
 done
 [ ${#picked[@]} -gt 0 ] || die "no mutant at all under $top/kernels/mutants*/"
 
-work=$UFFDSCOPE_CACHE/mutation
+# One folder per run: two runs at once (a developer's and make check's) must not share
+# the records they build their tables from.
+work=$UFFDSCOPE_CACHE/mutation/$(date +%Y%m%d-%H%M%S)-$$
 # A hung test program costs its VM this much (plus boot), not the whole run.
 export UFFDSCOPE_TEST_TIMEOUT=${UFFDSCOPE_TEST_TIMEOUT:-90}
 mkdir -p "$work"
