@@ -11,8 +11,6 @@
  * even across i_size) and fault-around must map it PTE by PTE, up to EOF.
  */
 #include <fcntl.h>
-#include <setjmp.h>
-#include <signal.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -20,36 +18,13 @@
 #include "behaviour.h"
 #include "memory.h"
 #include "pagemap.h"
+#include "sigbus.h"
 #include "sysfs_state.h"
 
 #define WINDOW_PAGES	16	/* fault_around_bytes, in pages, for this test */
 #define KPF_COMPOUND_HEAD_BIT	15
 #define KPF_COMPOUND_TAIL_BIT	16
 #define EOF_SEED	0x5a
-
-static sigjmp_buf sigbus_env;
-
-static void on_sigbus(int sig)
-{
-	siglongjmp(sigbus_env, 1);
-}
-
-/* Read one byte at @addr; true when the read raised SIGBUS instead. */
-static bool read_sigbus(const volatile unsigned char *addr)
-{
-	struct sigaction sa = { .sa_handler = on_sigbus }, old;
-	bool bus = false;
-
-	sigemptyset(&sa.sa_mask);
-	if (sigaction(SIGBUS, &sa, &old))
-		return false;
-	if (sigsetjmp(sigbus_env, 1))
-		bus = true;
-	else
-		(void)*addr;
-	sigaction(SIGBUS, &old, NULL);
-	return bus;
-}
 
 FIXTURE(eof) {
 	int fd;
@@ -161,7 +136,7 @@ TEST_F(eof, fault_around_stops_at_i_size)
 			 beyond, WINDOW_PAGES - 1);
 
 	/* The first page past EOF is in the page cache, yet must not be reachable. */
-	ASSERT_BEHAVIOUR("FAULT-AROUND-EOF", read_sigbus(eof + self->page),
+	ASSERT_BEHAVIOUR("FAULT-AROUND-EOF", sigbus_read(eof + self->page, NULL),
 			 "a read of the page after the EOF page (in the same large folio) returned data instead of SIGBUS");
 	ASSERT_FALSE(present(self, self->eof_page + 1)) TH_LOG("the page past EOF is mapped after its SIGBUS");
 }
