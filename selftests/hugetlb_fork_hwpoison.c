@@ -21,6 +21,11 @@
  * not present and raises BUS_MCEERR_AR of the huge page's size, and so does
  * the child's; pagemap's uffd-wp bit matches the module's.
  *
+ * Debian's 6.1 arm64 kernels fail this test for another reason: arm64's
+ * set_huge_pte_at() before v6.6 sized a non-present entry by the folio of its
+ * pfn, and a poisoned hugetlb folio is dissolved right after the poisoning, so
+ * the child gets no entry at all and its read maps a new page.
+ *
  * Migration entries take the other branch of the same copy, which always used
  * the swap helper; a hugetlb migration entry exists only while its folio is
  * being migrated, and no test can hold one there at fork() without a kernel
@@ -135,8 +140,12 @@ static void protect(struct __test_metadata *_metadata, FIXTURE_DATA(poisoned) *s
 		     (unsigned long long)missing);
 	ASSERT_LE(0, self->uffd) TH_LOG("userfaultfd: %s", strerror(-self->uffd));
 	ret = uffd_register(self->uffd, a->addr, a->len, UFFDIO_REGISTER_MODE_WP);
-	if (ret == -EINVAL)
+	if (ret == -EINVAL) {
+		/* the caller stops at uffd < 0 */
+		close(self->uffd);
+		self->uffd = -1;
 		SKIP(return, "UFFDIO_REGISTER_MODE_WP on hugetlbfs: EINVAL (no uffd-wp for it here)");
+	}
 	ASSERT_EQ(0, ret) TH_LOG("UFFDIO_REGISTER WP: %s", strerror(-ret));
 	ASSERT_EQ(0, uffd_writeprotect(self->uffd, a->addr, a->len, true));
 	for (i = 0; i < a->nr; i++)
@@ -146,13 +155,6 @@ static void protect(struct __test_metadata *_metadata, FIXTURE_DATA(poisoned) *s
 
 FIXTURE_SETUP(poisoned)
 {
-	struct kind_area *a = &self->a;
-	struct sigbus_info bus;
-	const char *why = "";
-	uint64_t pm;
-	size_t i;
-	int ret;
-
 	self->uffd = -1;
 	self->a.fd = -1;
 	self->pool_found = -1;
@@ -163,24 +165,41 @@ FIXTURE_SETUP(poisoned)
 		SKIP(return, "MADV_HWPOISON loses a page of RAM until reboot and logs a memory failure: only on a throwaway machine (UFFDSCOPE_THROWAWAY=1, as the runner's VMs set)");
 	if (hugetlb_knob("nr_hugepages", self->pool_path, sizeof(self->pool_path)))
 		self->pool_found = knob_read_long(self->pool_path);
+}
+
+/*
+ * Map, fill, protect and poison, in the test itself: the harness runs no
+ * teardown after a setup that skipped or failed, and the huge pages reserved
+ * here must go back to the pool whatever happens. Returns false on a SKIP.
+ */
+static bool poison_page0(struct __test_metadata *_metadata, FIXTURE_DATA(poisoned) *self,
+			 const FIXTURE_VARIANT(poisoned) *variant)
+{
+	struct kind_area *a = &self->a;
+	struct sigbus_info bus;
+	const char *why = "";
+	uint64_t pm;
+	size_t i;
+	int ret;
+
 	/* MAP_PRIVATE: the written pages are anonymous hugetlb folios that fork() copies */
 	ret = kind_area_map(a, AREA_HUGETLB, false, NR_HUGE, &why);
 	if (ret == -ENOMEM || ret == -EOPNOTSUPP)
-		SKIP(return, "no huge pages of the default size: %s: %s", why, strerror(-ret));
+		SKIP(return false, "no huge pages of the default size: %s: %s", why, strerror(-ret));
 	ASSERT_EQ(0, ret) TH_LOG("mapping hugetlb: %s: %s", why, strerror(-ret));
 	for (i = 0; i < a->nr; i++)
 		kind_fill(a, i, SEED);
 	if (variant->wp) {
 		protect(_metadata, self);
 		if (self->uffd < 0)
-			return;
+			return false;
 	}
 
 	ret = sigbus_madvise(a->addr, a->unit, MADV_HWPOISON, &bus);
 	if (ret == -EPERM)
-		SKIP(return, "MADV_HWPOISON: EPERM (needs CAP_SYS_ADMIN)");
+		SKIP(return false, "MADV_HWPOISON: EPERM (needs CAP_SYS_ADMIN)");
 	if (ret == -EINVAL)
-		SKIP(return, "MADV_HWPOISON: EINVAL (kernel without CONFIG_MEMORY_FAILURE)");
+		SKIP(return false, "MADV_HWPOISON: EINVAL (kernel without CONFIG_MEMORY_FAILURE)");
 	ASSERT_EQ(0, ret) TH_LOG("MADV_HWPOISON: %s", strerror(-ret));
 	TH_LOG("MADV_HWPOISON of huge page 0: SIGBUS on the way out: %s (code %d, lsb %d); nr_hugepages %ld -> %ld",
 	       bus.raised ? "yes" : "no", bus.code, bus.addr_lsb, self->pool_found,
@@ -209,6 +228,7 @@ FIXTURE_SETUP(poisoned)
 		       self->parent.kind, self->parent.uffd_wp);
 	TH_LOG("parent: hwpoison entry raw 0x%llx pfn 0x%llx",
 	       (unsigned long long)self->parent.raw, (unsigned long long)self->parent.pfn);
+	return true;
 }
 
 FIXTURE_TEARDOWN(poisoned)
@@ -250,6 +270,8 @@ TEST_F(poisoned, fork_copies_hwpoison_entry_unchanged)
 	ssize_t n;
 	pid_t pid;
 
+	if (!poison_page0(_metadata, self, variant))
+		return;
 	BEHAVIOUR(ROW);
 	ASSERT_EQ(0, pipe(go));
 	ASSERT_EQ(0, pipe(report));
