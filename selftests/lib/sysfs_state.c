@@ -18,8 +18,43 @@ struct knob {
 	char value[KNOB_VALUE_MAX];
 };
 
-static struct knob saved[KNOB_MAX];
-static int nr_saved;
+/*
+ * The remembered knobs live in one MAP_SHARED mapping made before main(), so
+ * every process of the program sees the same table. The harness runs a test's
+ * setup and body in a process of their own and skips the teardown when the
+ * setup fails or skips: a knob that setup changed would be forgotten with that
+ * process. Shared, it stays remembered with its original value: the next
+ * test's knob_restore_all() writes it back, and so does the program's exit.
+ */
+struct knob_table {
+	int nr;
+	struct knob k[KNOB_MAX];
+};
+
+static struct knob_table private_table;
+static struct knob_table *table = &private_table;
+static pid_t table_owner;
+
+#define saved	(table->k)
+#define nr_saved	(table->nr)
+
+static void knob_restore_at_exit(void)
+{
+	/* only the program itself: a test's own children exit() too */
+	if (getpid() == table_owner)
+		knob_restore_all();
+}
+
+__attribute__((constructor)) static void knob_table_init(void)
+{
+	void *p = mmap(NULL, sizeof(*table), PROT_READ | PROT_WRITE,
+		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+	if (p != MAP_FAILED)
+		table = p;
+	table_owner = getpid();
+	atexit(knob_restore_at_exit);
+}
 
 static int read_file(const char *path, char *buf, size_t len)
 {

@@ -6,8 +6,11 @@
  * even after a failed ASSERT. The table is per process: the harness runs each
  * test, with its setup and teardown, in one child.
  *
- * The harness skips the teardown when the setup itself fails, so a setup
- * changes knobs only as its last steps, after every ASSERT that can fail.
+ * The harness skips the teardown when the setup itself fails or skips; the
+ * table is shared by every process of the program, so such a knob is still
+ * put back by the next knob_restore_all() or at the program's exit. A setup
+ * still changes knobs as late as it can: the next test must not start with
+ * the previous one's settings.
  */
 #ifndef UFFDSCOPE_SYSFS_STATE_H
 #define UFFDSCOPE_SYSFS_STATE_H
