@@ -20,16 +20,49 @@ trap 'rm -rf "$work"' EXIT
 console=$results/console.log
 n=0
 
-# One check: NAME, then the command; its output becomes the case's log.
+# A check is a function of its inputs: our sources, these scripts, the kernel's release,
+# config and compiler, and the tools (host compiler, sparse, the build roots, checkpatch.pl).
+# One that passed with exactly these inputs passes again, so a warm run takes the recorded
+# pass and says so in the case's log; a failure is never recorded. UFFDSCOPE_LINT_CACHE=0
+# runs every check.
+passed=$UFFDSCOPE_CACHE/lint-passed
+mkdir -p "$passed"
+sources_key=$({
+	cat "$UFFDSCOPE_TOP"/module/*.[ch] "$UFFDSCOPE_TOP/Kbuild" "$UFFDSCOPE_TOP/Makefile" \
+		"$UFFDSCOPE_TOP/dkms.conf" "$UFFDSCOPE_TOP/scripts/lint.sh" "$UFFDSCOPE_TOP/scripts/kbuild.sh"
+	gcc --version 2>&1 | head -n 1
+	sparse --version 2>&1
+	ls "$UFFDSCOPE_CACHE/buildroots" 2>&1
+} | sha256sum | cut -c1-16)
+
+# The inputs of a check beyond the sources: each argument a file or a word.
+key_of() {
+	local a
+	{
+		echo "$sources_key"
+		for a in "$@"; do
+			if [ -f "$a" ]; then cat "$a"; else echo "$a"; fi
+		done
+	} | sha256sum | cut -c1-16
+}
+
+# One check: NAME, the key of its inputs, then the command; its output becomes the case's log.
 check() {
-	local name=$1 rc
-	shift
+	local name=$1 key=$2 rc stamp
+	shift 2
 	n=$((n + 1))
 	echo "# #  RUN           lint.$name ..."
+	stamp=$passed/$name-$key
+	if [ "${UFFDSCOPE_LINT_CACHE:-1}" != 0 ] && [ -f "$stamp" ]; then
+		echo "# # passed with these same inputs (key $key) at $(cat "$stamp"): not run again"
+		echo "# ok $n lint.$name"
+		return
+	fi
 	"$@" >"$work/out" 2>&1
 	rc=$?
 	sed 's/^/# # /' "$work/out" | tail -n 40
 	if [ $rc = 0 ]; then
+		date -u +%Y-%m-%dT%H:%M:%SZ >"$stamp"
 		echo "# ok $n lint.$name"
 	else
 		echo "# not ok $n lint.$name"
@@ -111,12 +144,18 @@ t0=$(now)
 	echo "# selftests: uffdscope: lint"
 	for k in $kernels; do
 		kernel=$(bash "$UFFDSCOPE_TOP/scripts/fetch-kernel.sh" "$k") || { echo "# not ok 0 lint.fetch_$k"; continue; }
-		check "w1_werror_$k" kbuild "$kernel" w1
-		check "sparse_$k" kbuild "$kernel" sparse
+		kkey=$(key_of "$kernel/release" "$kernel/config" "$kernel/cc")
+		check "w1_werror_$k" "$kkey" kbuild "$kernel" w1
+		check "sparse_$k" "$kkey" kbuild "$kernel" sparse
 	done
-	check checkpatch_strict_6.12 checkpatch 6.12
-	check checkpatch_strict_latest checkpatch latest
-	check dkms_build_6.12-amd64 dkms_build "$(bash "$UFFDSCOPE_TOP/scripts/fetch-kernel.sh" 6.12-amd64)"
+	for series in 6.12 latest; do
+		src=$(bash "$UFFDSCOPE_TOP/scripts/kernel-source.sh" "$series" 2>/dev/null) || src=none
+		check "checkpatch_strict_$series" "$(key_of "$src/scripts/checkpatch.pl" "$src/scripts/spelling.txt")" \
+			checkpatch "$series"
+	done
+	kernel=$(bash "$UFFDSCOPE_TOP/scripts/fetch-kernel.sh" 6.12-amd64)
+	check dkms_build_6.12-amd64 "$(key_of "$kernel/release" "$kernel/config" "$(dkms --version 2>&1)")" \
+		dkms_build "$kernel"
 	echo "ok 1 selftests: uffdscope: lint"
 	echo "@@UFFDSCOPE-END"
 } >"$console" 2>&1
