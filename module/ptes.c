@@ -21,6 +21,7 @@
 #include <linux/slab.h>
 
 #include "compat.h"
+#include "ptes_bin.h"
 #include "query.h"
 #include "uffdscope.h"
 #include "walk.h"
@@ -168,6 +169,13 @@ static int emit_run(struct ptes_file *pf)
 	struct uffdscope_text *t = &pf->text;
 	size_t m = t->len;
 
+	if (pf->q.bin) {
+		if (uffdscope_ptes_bin_record(t, e, pf->run_end, pf->run_count,
+					      pf->q.raw))
+			return -ENOSPC;
+		pf->have_run = false;
+		return 0;
+	}
 	uffdscope_text_put_hex(t, m, "start", e->addr);
 	uffdscope_text_put_hex(t, m, "end", pf->run_end);
 	uffdscope_text_put_dec(t, m, "count", pf->run_count);
@@ -268,7 +276,8 @@ static int ptes_fill(struct ptes_file *pf)
 		return ptes_walk_some(pf);
 	if (pf->have_run && emit_run(pf))
 		return 0;
-	err = emit_summary(pf);
+	/* the binary answer has no summary: the text answer gives it */
+	err = pf->q.bin ? 0 : emit_summary(pf);
 	if (!err)
 		pf->finished = true;
 	return 0;
@@ -322,7 +331,8 @@ static ssize_t ptes_write(struct file *file, const char __user *ubuf,
 				    UFFDSCOPE_KEY_PID | UFFDSCOPE_KEY_START |
 				    UFFDSCOPE_KEY_END | UFFDSCOPE_KEY_LEN |
 				    UFFDSCOPE_KEY_MODE | UFFDSCOPE_KEY_NONE |
-				    UFFDSCOPE_KEY_RAW, NULL, &q);
+				    UFFDSCOPE_KEY_RAW | UFFDSCOPE_KEY_FORMAT,
+				    NULL, &q);
 	if (err)
 		return err;
 	mm = uffdscope_query_mm(&q);
@@ -350,6 +360,9 @@ static ssize_t ptes_write(struct file *file, const char __user *ubuf,
 	pf->finished = false;
 	pf->text.len = 0;
 	pf->text.pos = 0;
+	pf->text.unit = q.bin ? UFFDSCOPE_PTES_RECORD_SIZE : 0;
+	if (q.bin)
+		uffdscope_ptes_bin_header(&pf->text, &q);
 	mutex_unlock(&pf->lock);
 	return count;
 }

@@ -29,7 +29,7 @@ static int parse_pair(char *key, char *val, unsigned int allowed,
 		      struct uffdscope_query *q)
 {
 	static const char * const keys[] = {
-		"pid", "start", "end", "len", "mode", "none", "raw",
+		"pid", "start", "end", "len", "mode", "none", "raw", "format",
 	};
 	unsigned long len;
 	unsigned int bit;
@@ -73,6 +73,12 @@ static int parse_pair(char *key, char *val, unsigned int allowed,
 		if (strcmp(val, "0") && strcmp(val, "1"))
 			return -EINVAL;
 		q->raw = val[0] == '1';
+		return 0;
+	case UFFDSCOPE_KEY_FORMAT:
+		if (!strcmp(val, "bin"))
+			q->bin = true;
+		else if (strcmp(val, "text"))
+			return -EINVAL;
 		return 0;
 	}
 	return -EINVAL;
@@ -199,6 +205,8 @@ int uffdscope_text_alloc(struct uffdscope_text *t, size_t size)
 	t->size = size;
 	t->len = 0;
 	t->pos = 0;
+	t->unit = 0;
+	t->overflow = false;
 	return 0;
 }
 
@@ -356,6 +364,12 @@ ssize_t uffdscope_text_read(struct uffdscope_text *t, char __user *ubuf,
 {
 	size_t n = min(count, t->len - t->pos);
 
+	/* never a part of a record: the reader's buffer holds whole ones */
+	if (t->unit && n) {
+		n -= n % t->unit;
+		if (!n)
+			return -EINVAL;
+	}
 	if (copy_to_user(ubuf, t->buf + t->pos, n))
 		return -EFAULT;
 	t->pos += n;

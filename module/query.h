@@ -20,7 +20,8 @@
 #define UFFDSCOPE_KEY_MODE	BIT(4)
 #define UFFDSCOPE_KEY_NONE	BIT(5)
 #define UFFDSCOPE_KEY_RAW	BIT(6)
-#define UFFDSCOPE_KEY_EXTRA	BIT(7)	/* the caller's own key, see below */
+#define UFFDSCOPE_KEY_FORMAT	BIT(7)
+#define UFFDSCOPE_KEY_EXTRA	BIT(8)	/* the caller's own key, see below */
 
 struct uffdscope_query {
 	pid_t pid;
@@ -29,6 +30,7 @@ struct uffdscope_query {
 	bool entries;		/* mode=entries: one line per entry, no merging */
 	bool show_none;		/* none=1 (default): report none entries */
 	bool raw;		/* raw=1: show pfns and raw entries */
+	bool bin;		/* format=bin: binary records, not text */
 	unsigned long extra;	/* the value of the caller's extra key */
 	unsigned int seen;	/* UFFDSCOPE_KEY_* given */
 };
@@ -57,6 +59,8 @@ struct uffdscope_text {
 	size_t size;
 	size_t len;	/* bytes produced */
 	size_t pos;	/* bytes already read */
+	/* a read() returns a multiple of it (whole binary records); 0: any */
+	size_t unit;
 	bool overflow;	/* a uffdscope_text_put_*() did not fit */
 };
 

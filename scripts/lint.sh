@@ -109,7 +109,7 @@ checkpatch() {
 	local src cp rc=0
 	src=$(bash "$UFFDSCOPE_TOP/scripts/kernel-source.sh" "$1") || return 1
 	cp=$src/scripts/checkpatch.pl
-	for f in "$UFFDSCOPE_TOP"/module/*.[ch] "$UFFDSCOPE_TOP/Kbuild"; do
+	for f in "$UFFDSCOPE_TOP"/module/*.[ch] "$UFFDSCOPE_TOP"/module/uapi/*.h "$UFFDSCOPE_TOP/Kbuild"; do
 		# LINUX_VERSION_CODE: an out-of-tree module that supports 6.1 to 7.x needs it, in
 		# module/compat.h only; checkpatch's advice is for code merged into one version.
 		# ALLOC_WITH_SIZEOF (7.x): kzalloc_obj() does not exist on 6.1 and 6.12.

@@ -93,6 +93,32 @@ static long dump_ptes(char *area, size_t len, char *buf, size_t buflen)
 	return dump_ptes_of(getpid(), area, len, buf, buflen);
 }
 
+/* The same answer as binary records (format=bin); bytes or -errno. */
+static long dump_ptes_bin(char *area, size_t len, char *buf, size_t buflen)
+{
+	char query[128];
+	long total = 0;
+	ssize_t n;
+	int fd;
+
+	fd = open(SCOPE_DIR "/ptes", O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	snprintf(query, sizeof(query), "pid=%d start=%p len=0x%zx format=bin",
+		 getpid(), area, len);
+	if (write(fd, query, strlen(query)) < 0) {
+		total = -errno;
+		goto out;
+	}
+	while ((n = read(fd, buf, buflen)) > 0)
+		total += n;
+	if (n < 0)
+		total = -errno;
+out:
+	close(fd);
+	return total;
+}
+
 /* Every pagemap entry of the range; bytes read or -errno. */
 static long dump_pagemap(char *area, size_t len, char *buf, size_t buflen)
 {
@@ -171,9 +197,9 @@ static double median(double *t)
 static void report(struct __test_metadata *_metadata, const char *shape,
 		   char *area, size_t len)
 {
-	long ptes_bytes, pm_bytes, scan_regions;
-	double t_ptes[BENCH_RUNS], t_pm[BENCH_RUNS], t_scan[BENCH_RUNS];
-	double ptes_ms, pm_ms, scan_ms;
+	long ptes_bytes, bin_bytes, pm_bytes, scan_regions;
+	double t_ptes[BENCH_RUNS], t_bin[BENCH_RUNS], t_pm[BENCH_RUNS], t_scan[BENCH_RUNS];
+	double ptes_ms, bin_ms, pm_ms, scan_ms;
 	char *buf = malloc(PAGEMAP_BUF);
 	int i;
 
@@ -185,16 +211,20 @@ static void report(struct __test_metadata *_metadata, const char *shape,
 	for (i = 0; i < BENCH_RUNS; i++) {
 		t_ptes[i] = time_one(dump_ptes, area, len, buf, &ptes_bytes);
 		ASSERT_LE(0, ptes_bytes) TH_LOG("ptes dump failed: %s", strerror((int)-ptes_bytes));
+		t_bin[i] = time_one(dump_ptes_bin, area, len, buf, &bin_bytes);
+		ASSERT_LE(0, bin_bytes) TH_LOG("ptes format=bin dump failed: %s",
+					       strerror((int)-bin_bytes));
 		t_pm[i] = time_one(dump_pagemap, area, len, buf, &pm_bytes);
 		ASSERT_LE(0, pm_bytes) TH_LOG("pagemap dump failed: %s", strerror((int)-pm_bytes));
 		t_scan[i] = time_one(dump_scan, area, len, buf, &scan_regions);
 	}
 	ptes_ms = median(t_ptes);
+	bin_ms = median(t_bin);
 	pm_ms = median(t_pm);
 	scan_ms = median(t_scan);
 
-	printf("# bench %s: ptes %.2f ms (%ld bytes of text), pagemap %.2f ms (%ld bytes), ",
-	       shape, ptes_ms, ptes_bytes, pm_ms, pm_bytes);
+	printf("# bench %s: ptes %.2f ms (%ld bytes of text), ptes format=bin %.2f ms (%ld bytes), pagemap %.2f ms (%ld bytes), ",
+	       shape, ptes_ms, ptes_bytes, bin_ms, bin_bytes, pm_ms, pm_bytes);
 	if (scan_regions < 0)
 		printf("PAGEMAP_SCAN n/a (%s)\n", strerror((int)-scan_regions));
 	else
@@ -203,6 +233,10 @@ static void report(struct __test_metadata *_metadata, const char *shape,
 	if (scan_regions >= 0)
 		printf(", PAGEMAP_SCAN/ptes = %.2fx", scan_ms / ptes_ms);
 	printf(" (median of %d runs; >1 means ptes is faster)\n", BENCH_RUNS);
+	printf("# bench %s: pagemap/bin = %.2fx", shape, pm_ms / bin_ms);
+	if (scan_regions >= 0)
+		printf(", PAGEMAP_SCAN/bin = %.2fx", scan_ms / bin_ms);
+	printf(" (format=bin; >1 means it is faster)\n");
 	fflush(stdout);
 	free(buf);
 }

@@ -45,6 +45,7 @@
 #include "kselftest_harness.h"
 #include "memory.h"
 #include "scope.h"
+#include "uffdscope_ptes.h"
 
 #define QUERY_MAX	256	/* the module's UFFDSCOPE_QUERY_MAX */
 #define INPUT_MAX	1024	/* generated inputs, overlong ones included */
@@ -111,19 +112,25 @@ static const char *const file_names[NR_FILES] = {
 	"ptes", "vmas", "collapse", "faultaround", "version",
 };
 
-enum key_bit { K_PID = 1, K_START = 2, K_END = 4, K_LEN = 8, K_MODE = 16, K_NONE = 32, K_RAW = 64 };
+enum key_bit {
+	K_PID = 1, K_START = 2, K_END = 4, K_LEN = 8, K_MODE = 16, K_NONE = 32, K_RAW = 64,
+	K_FORMAT = 128,
+};
 
-#define NR_KEYS 7
+#define NR_KEYS 8
 
 static const char *const common_keys[NR_KEYS] = {
-	"pid", "start", "end", "len", "mode", "none", "raw",
+	"pid", "start", "end", "len", "mode", "none", "raw", "format",
 };
+
+/* format=bin answers in records of this size (uapi/uffdscope_ptes.h) */
+#define BIN_RECORD	sizeof(struct uffdscope_ptes_record)
 
 static unsigned int allowed_keys(enum file_id f)
 {
 	switch (f) {
 	case F_PTES:
-		return K_PID | K_START | K_END | K_LEN | K_MODE | K_NONE | K_RAW;
+		return K_PID | K_START | K_END | K_LEN | K_MODE | K_NONE | K_RAW | K_FORMAT;
 	case F_VMAS:
 		return K_PID | K_START | K_END | K_LEN;
 	case F_COLLAPSE:
@@ -620,7 +627,7 @@ static int model_kstrtobool(const char *s)
 struct query {
 	long pid;
 	uint64_t start, end, extra;
-	bool has_extra, entries, raw;
+	bool has_extra, entries, raw, bin, show_none;
 	unsigned int seen;
 };
 
@@ -638,6 +645,7 @@ static int model_parse(enum file_id f, const char *in, size_t n, struct query *q
 	memcpy(text, in, n);
 	text[n] = '\0';
 	memset(q, 0, sizeof(*q));
+	q->show_none = true;
 	while ((tok = strsep(&cursor, " \t\n")) != NULL) {
 		if (!*tok)
 			continue;
@@ -685,8 +693,14 @@ static int model_parse(enum file_id f, const char *in, size_t n, struct query *q
 			err = strcmp(val, "0") && strcmp(val, "1") ? -EINVAL : 0;
 			q->raw = !strcmp(val, "1");
 			break;
+		case K_FORMAT:
+			err = strcmp(val, "bin") && strcmp(val, "text") ? -EINVAL : 0;
+			q->bin = !strcmp(val, "bin");
+			break;
 		default:	/* none= */
 			err = model_kstrtobool(val);
+			q->show_none = !strchr("nNfF0dD", val[0]) &&
+				       !((val[0] == 'o' || val[0] == 'O') && strchr("fF", val[1]));
 			break;
 		}
 		if (err)
@@ -962,6 +976,58 @@ static bool answer_parses(enum file_id f, char *text, size_t len,
 	return true;
 }
 
+/*
+ * Whether @buf is a format=bin answer to @q: a header that repeats the query,
+ * then records in address order inside the range, of known levels and kinds,
+ * with no physical address unless raw=1.
+ */
+static bool bin_answer_parses(const char *buf, size_t len, const struct query *q,
+			      char *why, size_t cap)
+{
+	struct uffdscope_ptes_header h;
+	struct uffdscope_ptes_record r;
+	unsigned int flags = (q->raw ? UFFDSCOPE_PTES_HDR_RAW : 0) |
+			     (q->entries ? UFFDSCOPE_PTES_HDR_ENTRIES : 0) |
+			     (q->show_none ? UFFDSCOPE_PTES_HDR_NONE : 0);
+	uint64_t prev_end = q->start;
+	size_t off;
+
+	if (len < sizeof(h) || len % BIN_RECORD) {
+		snprintf(why, cap, "binary answer of %zu bytes", len);
+		return false;
+	}
+	memcpy(&h, buf, sizeof(h));
+	if (h.magic != UFFDSCOPE_PTES_MAGIC || h.version != UFFDSCOPE_PTES_VERSION ||
+	    h.record_size != BIN_RECORD || h.page_size != tg.page || h.flags != flags ||
+	    h.start != q->start || h.end != q->end || h.reserved[0] || h.reserved[1]) {
+		snprintf(why, cap, "header magic 0x%x version %u size %u page %u flags 0x%x range 0x%llx-0x%llx, expected flags 0x%x range 0x%llx-0x%llx",
+			 h.magic, h.version, h.record_size, h.page_size, h.flags,
+			 (unsigned long long)h.start, (unsigned long long)h.end, flags,
+			 (unsigned long long)q->start, (unsigned long long)q->end);
+		return false;
+	}
+	for (off = BIN_RECORD; off < len; off += BIN_RECORD) {
+		memcpy(&r, buf + off, sizeof(r));
+		if (r.start < prev_end || r.start >= r.end || r.end > q->end || !r.count ||
+		    r.level > UFFDSCOPE_PTES_LEVEL_PGD || r.kind > UFFDSCOPE_PTES_KIND_UNKNOWN ||
+		    (!q->show_none && r.kind == UFFDSCOPE_PTES_KIND_NONE)) {
+			snprintf(why, cap, "bad record %zu: 0x%llx-0x%llx count %llu level %u kind %u",
+				 off / BIN_RECORD, (unsigned long long)r.start,
+				 (unsigned long long)r.end, (unsigned long long)r.count,
+				 r.level, r.kind);
+			return false;
+		}
+		/* physical addresses only when asked for */
+		if (!q->raw && (r.raw || (r.flags & UFFDSCOPE_PTES_HAS_PFN))) {
+			snprintf(why, cap, "record %zu: raw 0x%llx flags 0x%x without raw=1",
+				 off / BIN_RECORD, (unsigned long long)r.raw, r.flags);
+			return false;
+		}
+		prev_end = r.end;
+	}
+	return true;
+}
+
 /* ---- executing one input ------------------------------------------------ */
 
 struct fd_state {
@@ -1012,7 +1078,7 @@ static size_t read_size(void)
  * Read the answer to its end in random sizes. Returns 0 or -errno; the
  * answer in answer_buf, *len bytes.
  */
-static int read_answer(int fd, size_t *len)
+static int read_answer(int fd, size_t *len, size_t unit)
 {
 	ssize_t n;
 
@@ -1026,12 +1092,17 @@ static int read_answer(int fd, size_t *len)
 			return -EFBIG;
 		n = read(fd, answer_buf + *len, want);
 		st.reads++;
+		/* a binary answer refuses a buffer smaller than a record */
+		if (n < 0 && errno == EINVAL && unit && want < unit)
+			continue;
 		if (n < 0)
 			return -errno;
 		if (n == 0)
 			return 0;
 		if ((size_t)n > want)
 			return -EOVERFLOW;
+		if (unit && n % unit)
+			return -EPROTO;	/* a part of a record */
 		*len += n;
 		st.bytes += n;
 	}
@@ -1065,12 +1136,17 @@ static void exercise_reads(enum file_id f, struct fd_state *s, const struct expe
 			failure(f, sym, symlen, "pread: %s, expected ESPIPE", strerror(-err));
 		return;
 	}
-	case 1:	/* part of the answer: the next write must start afresh */
-		err = read(s->fd, answer_buf, 1 + below(64)) < 0 ? -errno : 0;
+	case 1: {	/* part of the answer: the next write must start afresh */
+		size_t want = 1 + below(64);
+
+		err = read(s->fd, answer_buf, want) < 0 ? -errno : 0;
 		st.reads++;
+		if (err == -EINVAL && e->q.bin && want < BIN_RECORD)
+			return;
 		if (err && !read_errno_ok(e->kind, err))
 			failure(f, sym, symlen, "partial read: %s", strerror(-err));
 		return;
+	}
 	case 2: {	/* zero bytes */
 		ssize_t n = read(s->fd, answer_buf, 0);
 
@@ -1088,7 +1164,7 @@ static void exercise_reads(enum file_id f, struct fd_state *s, const struct expe
 	default:
 		break;
 	}
-	err = read_answer(s->fd, &len);
+	err = read_answer(s->fd, &len, e->q.bin ? BIN_RECORD : 0);
 	if (err) {
 		if (!read_errno_ok(e->kind, err))
 			failure(f, sym, symlen, "read: %s (target kind %d)", strerror(-err), e->kind);
@@ -1096,7 +1172,8 @@ static void exercise_reads(enum file_id f, struct fd_state *s, const struct expe
 	}
 	if (e->kind == T_UNKNOWN || e->kind == T_EXITING)
 		return;	/* nothing to compare with */
-	if (!answer_parses(f, answer_buf, len, &e->q, why, sizeof(why)))
+	if (e->q.bin ? !bin_answer_parses(answer_buf, len, &e->q, why, sizeof(why)) :
+	    !answer_parses(f, answer_buf, len, &e->q, why, sizeof(why)))
 		failure(f, sym, symlen, "answer does not parse: %s", why);
 	/* at its end the stream stays at its end */
 	if (read(s->fd, answer_buf, 16) != 0)
@@ -1112,7 +1189,7 @@ static void exercise_version(struct fd_state *s, const char *sym, size_t symlen)
 		failure(F_VERSION, sym, symlen, "version: lseek to 0: %s", strerror(errno));
 		return;
 	}
-	err = read_answer(s->fd, &len);
+	err = read_answer(s->fd, &len, 0);
 	if (err || len != version_len || memcmp(answer_buf, version_text, len))
 		failure(F_VERSION, sym, symlen, "version read in pieces differs (%s, %zu bytes)",
 			strerror(-err), len);
@@ -1265,12 +1342,13 @@ static const char *const addr_values[] = {
 
 static const char *const other_values[] = {
 	"entries", "runs", "ENTRIES", "0", "1", "2", "y", "n", "on", "off", "of",
+	"bin", "text", "BIN", "binary",
 	"true", "false", "x", "{ptrs}", "{ptrs+1}", "{page}", "65536", "0",
 	"18446744073709551615",
 };
 
 static const char *const keys[] = {
-	"pid", "start", "end", "len", "mode", "none", "raw", "fault_around_bytes",
+	"pid", "start", "end", "len", "mode", "none", "raw", "format", "fault_around_bytes",
 	"PID", "colour", "pid ", "startx", "", "=",
 };
 
@@ -1302,7 +1380,8 @@ static void well_formed(struct input *in)
 	};
 	static const char *const opts[] = {
 		"", " mode=entries", " none=0", " mode=runs none=1", " mode=entries none=0",
-		" raw=1", " mode=entries raw=1", " raw=0 none=0",
+		" raw=1", " mode=entries raw=1", " raw=0 none=0", " format=bin",
+		" format=bin raw=1", " format=bin mode=entries none=0", " format=text raw=1",
 	};
 
 	append_str(in, "pid=");
@@ -1401,7 +1480,7 @@ static void mutate(struct input *in)
 			static const char *const words[] = {
 				" pid={self}", " start={map}", " end={map_end}", " len=1",
 				"=", "0x", "\\", "\n", "\t", "{top}", " mode=entries",
-				" none=0", " fault_around_bytes={page}", " pid=",
+				" none=0", " fault_around_bytes={page}", " pid=", " format=bin",
 			};
 			const char *w = PICK(words);
 
