@@ -8,6 +8,8 @@
  * have (no summary). The header fills one record slot, so the stream is
  * made of record_size-byte slots and a read() returns whole slots only.
  *
+ * Flags are hex constants, not BIT(): user space has no BIT().
+ *
  * Version rule: fields are only ever appended (record_size grows) and new
  * flag bits and kind values only added; a reader steps by the header's
  * record_size, ignores the bytes past the fields it knows, ignores flag bits
@@ -24,9 +26,9 @@
 #define UFFDSCOPE_PTES_VERSION	1
 
 /* uffdscope_ptes_header.flags: the query's options */
-#define UFFDSCOPE_PTES_HDR_RAW		(1U << 0)	/* raw=1: pfn and raw filled */
-#define UFFDSCOPE_PTES_HDR_ENTRIES	(1U << 1)	/* mode=entries */
-#define UFFDSCOPE_PTES_HDR_NONE		(1U << 2)	/* none=1: none entries reported */
+#define UFFDSCOPE_PTES_HDR_RAW		0x0001	/* raw=1: pfn and raw filled */
+#define UFFDSCOPE_PTES_HDR_ENTRIES	0x0002	/* mode=entries */
+#define UFFDSCOPE_PTES_HDR_NONE		0x0004	/* none=1: none entries reported */
 
 struct uffdscope_ptes_header {
 	__le32 magic;		/* UFFDSCOPE_PTES_MAGIC */
@@ -85,18 +87,18 @@ enum uffdscope_ptes_protnone {
  * uffdscope_ptes_record.flags: the text answer's 0/1 fields. A bit the
  * record's kind has no text field for is 0.
  */
-#define UFFDSCOPE_PTES_WRITE		(1U << 0)	/* present, migration, device */
-#define UFFDSCOPE_PTES_DIRTY		(1U << 1)	/* present */
-#define UFFDSCOPE_PTES_YOUNG		(1U << 2)	/* present */
-#define UFFDSCOPE_PTES_UFFD_WP		(1U << 3)	/* all but none, bad, unknown */
-#define UFFDSCOPE_PTES_UFFD_RWP		(1U << 4)	/* present, swap */
-#define UFFDSCOPE_PTES_EXCLUSIVE	(1U << 5)	/* swap, migration, device */
-#define UFFDSCOPE_PTES_CONT		(1U << 6)	/* present: arm64 contiguous */
-#define UFFDSCOPE_PTES_MARKER_UFFD_WP	(1U << 7)	/* marker */
-#define UFFDSCOPE_PTES_MARKER_POISONED	(1U << 8)	/* marker */
-#define UFFDSCOPE_PTES_MARKER_GUARD	(1U << 9)	/* marker */
-#define UFFDSCOPE_PTES_HUGETLB		(1U << 10)	/* any kind: a hugetlb VMA */
-#define UFFDSCOPE_PTES_HAS_PFN		(1U << 11)	/* value is a pfn (raw=1) */
+#define UFFDSCOPE_PTES_WRITE		0x0001	/* present, migration, device */
+#define UFFDSCOPE_PTES_DIRTY		0x0002	/* present */
+#define UFFDSCOPE_PTES_YOUNG		0x0004	/* present */
+#define UFFDSCOPE_PTES_UFFD_WP		0x0008	/* all but none, bad, unknown */
+#define UFFDSCOPE_PTES_UFFD_RWP		0x0010	/* present, swap */
+#define UFFDSCOPE_PTES_EXCLUSIVE	0x0020	/* swap, migration, device */
+#define UFFDSCOPE_PTES_CONT		0x0040	/* present: arm64 contiguous */
+#define UFFDSCOPE_PTES_MARKER_UFFD_WP	0x0080	/* marker */
+#define UFFDSCOPE_PTES_MARKER_POISONED	0x0100	/* marker */
+#define UFFDSCOPE_PTES_MARKER_GUARD	0x0200	/* marker */
+#define UFFDSCOPE_PTES_HUGETLB		0x0400	/* any kind: a hugetlb VMA */
+#define UFFDSCOPE_PTES_HAS_PFN		0x0800	/* value is a pfn (raw=1) */
 
 struct uffdscope_ptes_record {
 	__le64 start;		/* first address of the run */
