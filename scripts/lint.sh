@@ -28,7 +28,8 @@ n=0
 passed=$UFFDSCOPE_CACHE/lint-passed
 mkdir -p "$passed"
 sources_key=$({
-	cat "$UFFDSCOPE_TOP"/module/*.[ch] "$UFFDSCOPE_TOP/Kbuild" "$UFFDSCOPE_TOP/Makefile" \
+	cat "$UFFDSCOPE_TOP"/module/*.[ch] "$UFFDSCOPE_TOP"/module/uapi/*.h \
+		"$UFFDSCOPE_TOP/Kbuild" "$UFFDSCOPE_TOP/Makefile" \
 		"$UFFDSCOPE_TOP/dkms.conf" "$UFFDSCOPE_TOP/scripts/lint.sh" "$UFFDSCOPE_TOP/scripts/kbuild.sh"
 	gcc --version 2>&1 | head -n 1
 	sparse --version 2>&1

@@ -420,6 +420,16 @@ TEST_F(ptes_bin, reads_return_whole_records_and_resume)
 			ASSERT_LT(65536 / REC, ref.n) TH_LOG("fewer records than one refill of the module");
 			err = bin_query(q, chunks[c], &a);
 			ASSERT_EQ(0, err) TH_LOG("reads of %zu bytes: %s", chunks[c], strerror(-err));
+			/*
+			 * 6146 reads of 48 bytes take long enough on 16 KiB pages for
+			 * the aging to clear young bits of many pages (seen on 7.3
+			 * arm64-16k): entries mode never merges present entries, so
+			 * young is left out and every record must still be there once
+			 */
+			for (i = 0; i < a.n && i < ref.n; i++) {
+				a.r[i].flags &= ~UFFDSCOPE_PTES_YOUNG;
+				ref.r[i].flags &= ~UFFDSCOPE_PTES_YOUNG;
+			}
 			same = a.n == ref.n && !memcmp(ref.r, a.r, ref.n * REC);
 			for (i = 0; !same && i < a.n && i < ref.n; i++)
 				if (memcmp(&ref.r[i], &a.r[i], REC)) {
