@@ -316,7 +316,7 @@ static bool bin_and_text_agree(struct __test_metadata *_metadata, const char *q,
  * between (MGLRU's aging clears young bits, which splits runs), so a
  * difference is retried; an encoding that is wrong differs every time.
  */
-#define TRIES 5
+#define TRIES 10
 
 TEST_F(ptes_bin, records_agree_with_text_lines)
 {
