@@ -314,7 +314,8 @@ static bool bin_and_text_agree(struct __test_metadata *_metadata, const char *q,
 /*
  * The two answers come from two walks: the kernel may change the area in
  * between (MGLRU's aging clears young bits, which splits runs), so a
- * difference is retried; an encoding that is wrong differs every time.
+ * difference is retried (7.3 arm64-16k needed up to 3 tries); an encoding
+ * that is wrong differs every time.
  */
 #define TRIES 10
 
