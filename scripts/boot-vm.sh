@@ -36,19 +36,27 @@ nolpa2:arm64) cpu_opts=",lpa2=off" ;;
 *) die "unknown CPU model '${UFFDSCOPE_CPU}' for $arch: the models are nolpa2 (arm64)" ;;
 esac
 
+# The huge_memory tracepoints the collapse tests read, enabled on the command line: the kernel
+# then patches their static keys in early boot, on one CPU. Enabled later by the tests, x86's
+# live text patching (int3, then the new code) raced QEMU's multi-threaded TCG: another vCPU
+# ran a stale int3 ("Oops: int3" in ttwu_do_activate at the start of collapse_verdicts on
+# 6.12-amd64; a silent hang at the same point on 6.1-amd64). Enabling an enabled event
+# patches nothing.
+boot_events=trace_event=huge_memory:mm_khugepaged_scan_pmd,huge_memory:mm_khugepaged_scan_file
+
 qemu_cmd() {
 	local accel=$1
 	case $arch in
 	amd64)
 		command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 missing: run scripts/install-deps.sh"
 		echo qemu-system-x86_64 -accel "$accel" -cpu max -m 2G -smp 2 \
-			-append "'console=ttyS0 panic=-1 loglevel=4 ${UFFDSCOPE_APPEND:-}'"
+			-append "'console=ttyS0 panic=-1 loglevel=4 $boot_events ${UFFDSCOPE_APPEND:-}'"
 		;;
 	arm64)
 		command -v qemu-system-aarch64 >/dev/null || die "qemu-system-aarch64 missing: run scripts/install-deps.sh"
 		# pauth-impdef: the architected pointer-auth algorithm is very slow under TCG.
 		echo qemu-system-aarch64 -M virt -accel "$accel" -cpu max,pauth-impdef=on$cpu_opts -m 2G -smp 2 \
-			-append "'console=ttyAMA0 panic=-1 loglevel=4 ${UFFDSCOPE_APPEND:-}'"
+			-append "'console=ttyAMA0 panic=-1 loglevel=4 $boot_events ${UFFDSCOPE_APPEND:-}'"
 		;;
 	esac
 }
