@@ -62,8 +62,12 @@ static int cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* The whole ptes answer (merged runs) for the range of @pid; bytes or -errno. */
-static long dump_ptes_of(pid_t pid, char *area, size_t len, char *buf, size_t buflen)
+/*
+ * The whole ptes answer (merged runs) for the range of @pid, with the extra
+ * query words @extra ("" for text, "format=bin"); bytes or -errno.
+ */
+static long dump_ptes_as(pid_t pid, char *area, size_t len, const char *extra,
+			 char *buf, size_t buflen)
 {
 	char query[128];
 	long total = 0;
@@ -73,8 +77,8 @@ static long dump_ptes_of(pid_t pid, char *area, size_t len, char *buf, size_t bu
 	fd = open(SCOPE_DIR "/ptes", O_RDWR | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	snprintf(query, sizeof(query), "pid=%d start=%p len=0x%zx",
-		 pid, area, len);
+	snprintf(query, sizeof(query), "pid=%d start=%p len=0x%zx %s",
+		 pid, area, len, extra);
 	if (write(fd, query, strlen(query)) < 0) {
 		total = -errno;
 		goto out;
@@ -90,33 +94,13 @@ out:
 
 static long dump_ptes(char *area, size_t len, char *buf, size_t buflen)
 {
-	return dump_ptes_of(getpid(), area, len, buf, buflen);
+	return dump_ptes_as(getpid(), area, len, "", buf, buflen);
 }
 
-/* The same answer as binary records (format=bin); bytes or -errno. */
+/* The same answer as binary records (format=bin). */
 static long dump_ptes_bin(char *area, size_t len, char *buf, size_t buflen)
 {
-	char query[128];
-	long total = 0;
-	ssize_t n;
-	int fd;
-
-	fd = open(SCOPE_DIR "/ptes", O_RDWR | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	snprintf(query, sizeof(query), "pid=%d start=%p len=0x%zx format=bin",
-		 getpid(), area, len);
-	if (write(fd, query, strlen(query)) < 0) {
-		total = -errno;
-		goto out;
-	}
-	while ((n = read(fd, buf, buflen)) > 0)
-		total += n;
-	if (n < 0)
-		total = -errno;
-out:
-	close(fd);
-	return total;
+	return dump_ptes_as(getpid(), area, len, "format=bin", buf, buflen);
 }
 
 /* Every pagemap entry of the range; bytes read or -errno. */
@@ -415,7 +399,7 @@ TEST(mprotect_latency_in_target_during_dump)
 	for (i = 0; i < LOCK_BENCH_DUMPS; i++) {
 		double t0 = now_ms();
 
-		bytes = dump_ptes_of(child, area, len, buf, PAGEMAP_BUF);
+		bytes = dump_ptes_as(child, area, len, "", buf, PAGEMAP_BUF);
 		t_dump[i] = now_ms() - t0;
 		if (bytes < 0)
 			break;
