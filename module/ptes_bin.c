@@ -63,6 +63,15 @@ static u16 bit_if(bool cond, u16 bit)
 	return cond ? bit : 0;
 }
 
+/* The pfn, only when the query asked for pfns (@raw): the text's rule. */
+static u16 put_pfn(u64 *value, const struct uffdscope_entry *e, bool raw)
+{
+	if (!raw)
+		return 0;
+	*value = e->pfn;
+	return UFFDSCOPE_PTES_HAS_PFN;
+}
+
 /* The same fields, kind by kind, as the text answer's put_kind_fields(). */
 int uffdscope_ptes_bin_record(struct uffdscope_text *t,
 			      const struct uffdscope_entry *e,
@@ -86,10 +95,7 @@ int uffdscope_ptes_bin_record(struct uffdscope_text *t,
 			 bit_if(e->uffd_wp, UFFDSCOPE_PTES_UFFD_WP) |
 			 bit_if(e->uffd_rwp, UFFDSCOPE_PTES_UFFD_RWP) |
 			 bit_if(e->cont, UFFDSCOPE_PTES_CONT);
-		if (raw) {
-			value = e->pfn;
-			flags |= UFFDSCOPE_PTES_HAS_PFN;
-		}
+		flags |= put_pfn(&value, e, raw);
 		break;
 	case UFFDSCOPE_SWAP:
 		r->swp_type = e->swp_type;
@@ -114,17 +120,11 @@ int uffdscope_ptes_bin_record(struct uffdscope_text *t,
 		flags |= bit_if(e->write, UFFDSCOPE_PTES_WRITE) |
 			 bit_if(e->exclusive, UFFDSCOPE_PTES_EXCLUSIVE) |
 			 bit_if(e->uffd_wp, UFFDSCOPE_PTES_UFFD_WP);
-		if (raw) {
-			value = e->pfn;
-			flags |= UFFDSCOPE_PTES_HAS_PFN;
-		}
+		flags |= put_pfn(&value, e, raw);
 		break;
 	case UFFDSCOPE_HWPOISON:
 		flags |= bit_if(e->uffd_wp, UFFDSCOPE_PTES_UFFD_WP);
-		if (raw) {
-			value = e->pfn;
-			flags |= UFFDSCOPE_PTES_HAS_PFN;
-		}
+		flags |= put_pfn(&value, e, raw);
 		break;
 	case UFFDSCOPE_UNKNOWN:
 		r->swp_type = e->swp_type;
