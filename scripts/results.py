@@ -518,15 +518,17 @@ def table(args):
                 lambda c, i: str((results[cols.index(c)].get(keys[i]) if i < 4 else
                                   results[cols.index(c)].get("report", {}).get("seconds")) or "-"))
 
-    details = []
+    # Skips and known differences first, failures last: CI shows only the tail of the log,
+    # and the lines just above the summary must say what went wrong, not what was skipped.
+    details, failures = [], []
     for res in results:
         for i in res["issues"]:
-            details.append(f"[{short(res)}] {i}")
+            failures.append(f"[{short(res)}] {i}")
         for c in res["cases"]:
             if c["status"] in ("fail", "timeout", "crash", "absent"):
-                details.append(f"[{short(res)}] {c['program']}:{c['name']}: {CELL[c['status']]}"
-                               + (f" ({c['reason']})" if c["reason"] else ""))
-                details.extend("      " + l for l in c["log"][-12:])
+                failures.append(f"[{short(res)}] {c['program']}:{c['name']}: {CELL[c['status']]}"
+                                + (f" ({c['reason']})" if c["reason"] else ""))
+                failures.extend("      " + l for l in c["log"][-12:])
             elif c["status"] == "absent-expected":
                 details.append(f"[{short(res)}] {c['program']}:{c['name']}: absent, a known kernel"
                                f" difference: {c['reason']}")
@@ -540,6 +542,10 @@ def table(args):
     if details:
         print("== details ==")
         print("\n".join(details))
+        print()
+    if failures:
+        print("== failures ==")
+        print("\n".join(failures))
         print()
     p, f, s = count(results)
     for r in unknown:
