@@ -16,7 +16,9 @@
  * collapse_pte_mapped_thp()), while another UFFDIO_COPYs pages into the same
  * PMD one after the other. Afterwards every copy that succeeded must read
  * back, and (with the module) the pages the page tables map must match the
- * mm's RSS counters. Runs for UFFDSCOPE_RACE_SECONDS (default 3).
+ * mm's RSS counters. Runs for UFFDSCOPE_RACE_SECONDS (default 3), and on a
+ * kernel with the stall hook (below) until at least one round copied while
+ * the kernel held the window open.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -49,6 +51,7 @@ struct round_result {
 	int copies_ok, copies_eexist, copies_eagain, copies_other;
 	int other_err;
 	int lost_page;		/* a copied page that does not read back, or -1 */
+	bool held;		/* the stall hook held the collapse in the window */
 	unsigned char lost_seen;
 	long rss_anon, walk_anon, rss_shmem, walk_shmem;
 	bool rss_checked;
@@ -62,6 +65,8 @@ struct round {
 	int uffd;
 	size_t ps;
 	atomic_bool go, collapsed;
+	atomic_int tid;		/* the collapsing thread's */
+	bool hooked;		/* the kernel has the stall hook: copy when it holds */
 	double delay_s;		/* from the collapse's start to the first copy; <0: no copy */
 	double t_start;
 	int collapse;
@@ -80,16 +85,19 @@ static double now_s(void)
 
 /*
  * The control and mutant kernels of this row (kernels/) stall a collapse
- * after step 2 for one second when the collapsing thread has this name, so
- * that the race is hit every round there; elsewhere the name is harmless.
+ * after step 2 for one second when the collapsing thread has this name, and
+ * rename the thread HELD_COMM for that second, so that the race is hit every
+ * round there; elsewhere the name is harmless.
  */
 #define STALL_COMM "uffdscope-stall"
+#define HELD_COMM "uffdscope-held"
 
 static void *collapser(void *arg)
 {
 	struct round *r = arg;
 
 	pthread_setname_np(pthread_self(), STALL_COMM);
+	atomic_store(&r->tid, gettid());
 	while (!atomic_load(&r->go))
 		;
 	r->t_start = now_s();
@@ -99,11 +107,25 @@ static void *collapser(void *arg)
 	return NULL;
 }
 
+/* Whether the stall hook holds the collapse between step 2 and step 4 now. */
+static bool collapse_held(struct round *r)
+{
+	char path[64], comm[32];
+	int tid = atomic_load(&r->tid);
+
+	if (!tid)
+		return false;
+	snprintf(path, sizeof(path), "/proc/self/task/%d/comm", tid);
+	return !knob_read(path, comm, sizeof(comm)) && !strcmp(comm, HELD_COMM);
+}
+
 /*
  * Copy pages FIRST_COPY.. one by one until the collapse is over, starting
- * @delay_s after it began: the window that matters is the end of the
- * collapse (after the page cache is done), so the parent sweeps the delay
- * across the collapse's duration.
+ * when the stall hook says it holds the window open, or, on a kernel
+ * without the hook, @delay_s after the collapse began: the window that
+ * matters is the end of the collapse (after the page cache is done), so the
+ * parent sweeps the delay across the collapse's duration. With @delay_s < 0
+ * (the calibration round) only watch for the hook.
  */
 static void copy_during_collapse(struct round *r)
 {
@@ -111,11 +133,20 @@ static void copy_during_collapse(struct round *r)
 	size_t i;
 
 	atomic_store(&r->go, true);
-	if (r->delay_s < 0)
-		return;
-	while (!r->t_start || now_s() - r->t_start < r->delay_s)
-		if (atomic_load(&r->collapsed))
+	while (!atomic_load(&r->collapsed)) {
+		/* only the calibration round finds out whether the hook is there */
+		if ((r->hooked || r->delay_s < 0) && collapse_held(r)) {
+			r->res->held = true;
 			break;
+		}
+		if (!r->hooked && r->delay_s >= 0 && r->t_start &&
+		    now_s() - r->t_start >= r->delay_s)
+			break;
+	}
+	if (r->delay_s < 0) {
+		free(src);
+		return;
+	}
 	for (i = FIRST_COPY; src && i < r->npages && !atomic_load(&r->collapsed); i++) {
 		int64_t copied;
 		int ret;
@@ -158,9 +189,10 @@ static void check_rss(struct round_result *res)
 	scope_free(&ans);
 }
 
-static void run_round(struct round_result *res, double delay_s)
+static void run_round(struct round_result *res, double delay_s, bool hooked)
 {
-	struct round r = { .ps = page_size(), .pmd = pmd_size(), .res = res, .delay_s = delay_s };
+	struct round r = { .ps = page_size(), .pmd = pmd_size(), .res = res, .delay_s = delay_s,
+			   .hooked = hooked };
 	size_t npages = 2 * r.pmd / r.ps, i;
 	pthread_t t;
 	int memfd;
@@ -246,6 +278,8 @@ TEST_F_TIMEOUT(private_copy, uffd_copy_racing_collapse_keeps_data_and_rss, 120)
 	double budget = env ? atof(env) : 3.0, t0, el;
 	long slack;
 	long rounds = 0, hist[4] = { 0 }, copies = 0, eexist = 0, eagain = 0, rss_rounds = 0;
+	long held_rounds = 0;	/* racing rounds the stall hook held open */
+	bool hooked = false;	/* the calibration round was held: this kernel has the hook */
 	struct round_result *res = self->res;
 	bool module = scope_loaded();
 	double span = -1;	/* a collapse's duration, from a round without copies */
@@ -262,7 +296,8 @@ TEST_F_TIMEOUT(private_copy, uffd_copy_racing_collapse_keeps_data_and_rss, 120)
 		ASSERT_LE(0, pid);
 		if (!pid) {
 			/* sweep the first copy over the collapse's duration, 0..110% */
-			run_round(res, span < 0 ? -1 : span * (double)((rounds * 37) % 111) / 100);
+			run_round(res, span < 0 ? -1 : span * (double)((rounds * 37) % 111) / 100,
+				  hooked);
 			_exit(0);
 		}
 		ASSERT_EQ(pid, waitpid(pid, &status, 0));
@@ -273,9 +308,13 @@ TEST_F_TIMEOUT(private_copy, uffd_copy_racing_collapse_keeps_data_and_rss, 120)
 		/* the shortest collapse that ran to the end: cold first rounds run long */
 		if (span < 0) {
 			first = res->collapse;
-			fprintf(stderr, "# calibration round (no copies): MADV_COLLAPSE=%s in %.0f us; before: %s\n",
+			hooked = res->held;
+			fprintf(stderr, "# calibration round (no copies): MADV_COLLAPSE=%s in %.0f us%s; before: %s\n",
 				collapse_errname(first), res->collapse_s * 1e6,
+				hooked ? ", held by the stall hook" : "",
 				res->before[0] ? res->before : "(no module)");
+		} else if (res->held) {
+			held_rounds++;
 		}
 		if (span < 0 || (!res->collapse && res->collapse_s < span))
 			span = res->collapse_s;
@@ -310,14 +349,26 @@ TEST_F_TIMEOUT(private_copy, uffd_copy_racing_collapse_keeps_data_and_rss, 120)
 				TH_LOG("round %ld: MM_SHMEMPAGES=%ld, page tables map %ld shmem pages",
 				       rounds, res->rss_shmem, res->walk_shmem);
 		}
-	} while (now_s() - t0 < budget);
+		/*
+		 * The budget bounds the rounds, except that a kernel with the
+		 * hook must get one racing round that was held (a slow
+		 * calibration round can eat the whole budget).
+		 */
+	} while (now_s() - t0 < budget || (hooked && !held_rounds && rounds < 10));
 	el = now_s() - t0;
 
-	fprintf(stderr, "# race: one collapse takes %.0f us; %ld rounds in %.2f s (%.1f rounds/s); collapse 0=%ld EINVAL=%ld EAGAIN=%ld other=%ld; %ld copies landed, %ld met a PMD (EEXIST), %ld a vanished table (EAGAIN); RSS compared in %ld rounds%s\n",
+	fprintf(stderr, "# race: one collapse takes %.0f us; %ld rounds in %.2f s (%.1f rounds/s); collapse 0=%ld EINVAL=%ld EAGAIN=%ld other=%ld; %ld copies landed, %ld met a PMD (EEXIST), %ld a vanished table (EAGAIN); RSS compared in %ld rounds%s; %s\n",
 		span * 1e6, rounds, el, rounds / el, hist[0], hist[1], hist[2], hist[3], copies, eexist,
-		eagain, rss_rounds, module ? "" : " (module not loaded)");
+		eagain, rss_rounds, module ? "" : " (module not loaded)",
+		hooked ? "the stall hook held the window open" : "no stall hook: copies swept over the collapse");
+	if (hooked)
+		fprintf(stderr, "# held racing rounds: %ld of %ld\n", held_rounds, rounds - 1);
 	(void)first;
 	ASSERT_EQ(0, hist[3]) TH_LOG("MADV_COLLAPSE returned an errno other than 0, EINVAL, EAGAIN");
+	/* with the hook, copying inside the window is the test: not hitting it is no pass */
+	ASSERT_TRUE(!hooked || held_rounds > 0)
+		TH_LOG("the stall hook held the calibration round but no racing round in %ld: the race was not hit",
+		       rounds - 1);
 }
 
 TEST_HARNESS_MAIN
