@@ -80,10 +80,30 @@ t0=$(now)
 ko=-
 if [ "${UFFDSCOPE_NO_MODULE:-0}" != 1 ]; then
 	bash "$UFFDSCOPE_TOP/scripts/kbuild.sh" --check "$kernel" || exit 1
-	# Each kernel builds from its own copy of the sources, so runs for different kernels
-	# (and people working in the tree) never share Kbuild outputs.
+	# A module built before from the same sources for the same kernel is taken as it is: Kbuild
+	# costs 8-38 s a kernel even when nothing changed (a tenth of a warm make check). The key
+	# is every source file of the module (not Kbuild's outputs), the build recipe, and the
+	# kernel's folder, config, symbol versions and compiler.
+	ko_key=$({
+		(cd "$UFFDSCOPE_TOP" && find Kbuild Makefile module -type f \
+			! -name '*.o' ! -name '*.ko' ! -name '*.mod' ! -name '*.mod.c' ! -name '.*.cmd' \
+			! -name '*.order' ! -name '*.symvers' ! -name '.*.d' -print0 |
+			LC_ALL=C sort -z | xargs -0 sha256sum)
+		sha256sum "$UFFDSCOPE_TOP/scripts/kbuild.sh"
+		kd=$(readlink -f "$kernel/kdir")
+		echo "$release $kernel $kd cc=$(cat "$kernel/cc" 2>/dev/null) W=1 KCFLAGS=-Werror"
+		cat "$kd/.config" "$kd/Module.symvers" 2>/dev/null | sha256sum
+	} | sha256sum | cut -c1-16)
+	ko_cached=$UFFDSCOPE_CACHE/modules/$release/uffdscope-$ko_key.ko
 	(
 		flock 9
+		if [ -f "$ko_cached" ]; then
+			log "uffdscope.ko for $release: built before from these sources ($ko_cached)"
+			cp "$ko_cached" "$results/uffdscope.ko"
+			exit 0
+		fi
+		# Each kernel builds from its own copy of the sources, so runs for different kernels
+		# (and people working in the tree) never share Kbuild outputs.
 		rsync -a --delete --exclude .git --exclude 'selftests/out' \
 			"$UFFDSCOPE_TOP/Kbuild" "$UFFDSCOPE_TOP/Makefile" "$UFFDSCOPE_TOP/module" "$build/src/"
 		bash "$UFFDSCOPE_TOP/scripts/kbuild.sh" "$kernel" "$build/src" -s W=1 KCFLAGS=-Werror \
@@ -91,6 +111,10 @@ if [ "${UFFDSCOPE_NO_MODULE:-0}" != 1 ]; then
 			{ cat "$build/module-build.log" >&2; die "uffdscope.ko does not build for $release: see the compiler output above; kernel differences belong in module/compat.h"; }
 		# A snapshot for this run: the next run may rebuild it once the lock is gone.
 		cp "$build/src/uffdscope.ko" "$results/uffdscope.ko"
+		mkdir -p "${ko_cached%/*}"
+		cp "$build/src/uffdscope.ko" "$ko_cached.tmp" && mv "$ko_cached.tmp" "$ko_cached"
+		# the newest few per kernel: 3 MB each, one per edit of the module
+		ls -t "${ko_cached%/*}"/uffdscope-*.ko | tail -n +9 | xargs -r rm -f
 	) 9>"$UFFDSCOPE_CACHE/locks/module-$release" || exit 1
 	ko=$results/uffdscope.ko
 fi
