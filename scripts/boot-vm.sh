@@ -17,6 +17,7 @@
 #   nolpa2   arm64 without FEAT_LPA2 (as Apple M1/M2): a 16 KiB-page kernel built for 52-bit VAs
 #            then runs with 47-bit VAs and folds a page-table level at boot
 # UFFDSCOPE_APPEND adds words to the kernel command line (the mutation run's switches).
+# UFFDSCOPE_VM_MEMORY: the guest's memory (QEMU -m; default 4G).
 # Exit: QEMU's status, 124 when the time limit killed it, 125 when the silence limit did.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -44,18 +45,24 @@ esac
 # patches nothing.
 boot_events=trace_event=huge_memory:mm_khugepaged_scan_pmd,huge_memory:mm_khugepaged_scan_file
 
+# 4 GiB: in 2 GiB no kernel found a free, aligned GiB at run time, and the 1 GiB hugetlb
+# leaf (x86_64 and arm64 4 KiB PUDs) was never tested; in 4 GiB 6.12 and 7.3 find one.
+mem=${UFFDSCOPE_VM_MEMORY:-4G}
+[[ $mem =~ ^[1-9][0-9]*[MG]?$ ]] ||
+	die "UFFDSCOPE_VM_MEMORY='$mem': give a size as QEMU's -m takes it, e.g. 4G or 3072M"
+
 qemu_cmd() {
 	local accel=$1
 	case $arch in
 	amd64)
 		command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 missing: run scripts/install-deps.sh"
-		echo qemu-system-x86_64 -accel "$accel" -cpu max -m 2G -smp 2 \
+		echo qemu-system-x86_64 -accel "$accel" -cpu max -m $mem -smp 2 \
 			-append "'console=ttyS0 panic=-1 loglevel=4 $boot_events ${UFFDSCOPE_APPEND:-}'"
 		;;
 	arm64)
 		command -v qemu-system-aarch64 >/dev/null || die "qemu-system-aarch64 missing: run scripts/install-deps.sh"
 		# pauth-impdef: the architected pointer-auth algorithm is very slow under TCG.
-		echo qemu-system-aarch64 -M virt -accel "$accel" -cpu max,pauth-impdef=on$cpu_opts -m 2G -smp 2 \
+		echo qemu-system-aarch64 -M virt -accel "$accel" -cpu max,pauth-impdef=on$cpu_opts -m $mem -smp 2 \
 			-append "'console=ttyAMA0 panic=-1 loglevel=4 $boot_events ${UFFDSCOPE_APPEND:-}'"
 		;;
 	esac
