@@ -11,13 +11,15 @@
 #   debug            x86_64: the same plus kernels/config/debug.config
 #   debug-arm64      arm64 (cross-built): base + debug + arm64.config
 #   debug-arm64-16k  the same with 16 KiB pages (arm64-16k.config)
+#   debug-rt         x86_64: base + debug + kernels/config/rt.config (PREEMPT_RT, no THP)
 #   mutants          base plus the series' switch patch and every control and mutant patch of
 #                    the series: one kernel that is each of them when booted with
 #                    uffdscope_hook=ROW or uffdscope_mutant=NAME (scripts/run-mutants.sh)
 #   mutant:ROW       base plus the series' mutants/ROW.patch alone (for writing one)
 #   control:ROW      base plus the series' controls/ROW.patch alone
 #
-# SERIES is one of the pinned series below (default 6.12): base@7.3, mutants@7.3, debug@7.3.
+# SERIES is one of the pinned series below (default 6.12): base@7.3, mutants@7.3, debug@7.3,
+# debug-rt@7.3.
 # Each series is pinned on purpose, never "latest": its patches are written against that tree,
 # and a new Debian series must not silently change what they patch. A series' definitions:
 #   6.12  kernels/mutant-switch.patch      kernels/mutants/      kernels/controls/
@@ -60,7 +62,7 @@ kindspec=$spec
 case $spec in
 *@*) series=${spec##*@} kindspec=${spec%@*} ;;
 esac
-usage="usage: scripts/build-kernel.sh base | debug | debug-arm64 | debug-arm64-16k | mutants | mutant:ROW | control:ROW, each optionally @SERIES ($UFFDSCOPE_BUILT_SERIES)"
+usage="usage: scripts/build-kernel.sh base | debug | debug-rt | debug-arm64 | debug-arm64-16k | mutants | mutant:ROW | control:ROW, each optionally @SERIES ($UFFDSCOPE_BUILT_SERIES)"
 case " $UFFDSCOPE_BUILT_SERIES " in
 *" $series "*) ;;
 *) die "no kernels are built here from series '$series' (in '$spec'): the pinned series are $UFFDSCOPE_BUILT_SERIES (see scripts/build-kernel.sh)" ;;
@@ -69,6 +71,7 @@ arch=amd64
 case $kindspec in
 base | debug) kind=$kindspec name=$kindspec ;;
 mutants) kind=mutants name=all ;;
+debug-rt) kind=debug name=$kindspec ;;
 debug-arm64 | debug-arm64-16k) kind=debug name=$kindspec arch=arm64 ;;
 mutant:?* | control:?*) kind=${kindspec%%:*} name=${kindspec#*:} ;;
 *) die "$usage (got '$spec')" ;;
@@ -86,8 +89,10 @@ debug_frag=$kdefs/config/debug.config
 series_frags=()
 [ -f "$kdefs/config/series-$series.config" ] && series_frags=("$kdefs/config/series-$series.config")
 # arm64: the machine (QEMU virt) over base.config, then the page size when it is not 4 KiB.
+# debug-rt: PREEMPT_RT over debug.config (the same slot: merged after it, before the series').
 arch_frags=()
 case $name in
+debug-rt) arch_frags=("$kdefs/config/rt.config") ;;
 debug-arm64) arch_frags=("$kdefs/config/arm64.config") ;;
 debug-arm64-16k) arch_frags=("$kdefs/config/arm64.config" "$kdefs/config/arm64-16k.config") ;;
 esac
@@ -163,7 +168,8 @@ base_key=$({
 } | hash_of)
 case $kind:$arch in
 base:*) key=$base_key ;;
-debug:amd64) key=$({ echo "$base_key"; cat "$debug_frag"; } | hash_of) ;;
+# (debug-rt adds rt.config; plain debug's key is what it always was.)
+debug:amd64) key=$({ echo "$base_key"; cat "$debug_frag" "${arch_frags[@]}"; } | hash_of) ;;
 debug:arm64) key=$({ echo "$base_key"; echo "arm64 recipe $RECIPE_ARM64 gcc-$cc_major"; cat "$debug_frag" "${arch_frags[@]}"; } | hash_of) ;;
 mutants:*) key=$({ echo "$base_key"; cat "${patches[@]}"; } | hash_of) ;;
 *) key=$({ echo "$base_key"; cat "$patch"; } | hash_of) ;;

@@ -33,8 +33,8 @@ fi
 for k in $kernels; do
 	name=${k%%:*}
 	case ${name%@*}${k#"$name"} in
-	debug | debug-arm64 | debug-arm64-16k | debug-arm64:nolpa2 | debug-arm64-16k:nolpa2) ;;
-	*) die "unknown debug kernel '$k': the debug kernels are debug, debug-arm64, debug-arm64-16k (the arm64 ones also with :nolpa2), each optionally @SERIES (debug@7.3)" ;;
+	debug | debug-rt | debug-arm64 | debug-arm64-16k | debug-arm64:nolpa2 | debug-arm64-16k:nolpa2) ;;
+	*) die "unknown debug kernel '$k': the debug kernels are debug, debug-rt, debug-arm64, debug-arm64-16k (the arm64 ones also with :nolpa2), each optionally @SERIES (debug@7.3, debug-rt@7.3)" ;;
 	esac
 done
 
