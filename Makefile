@@ -4,7 +4,7 @@
 #   make selftests       build the selftests for the host (or ARCH=arm64)
 #   make run             the main job: boot Debian 6.12 in QEMU with the module and show it
 #   make check           the tests: every kernel of the matrix in QEMU, plus the host
-#   make check-debug     the whole suite under the debug kernels (KASAN, lockdep ...), x86_64 (6.12, 7.3) and arm64
+#   make check-debug     the whole suite under the debug kernels (KASAN, lockdep ...), x86_64 (6.12, 7.3, 7.3 RT) and arm64
 #   make bench           the benchmarks (selftests/bench_*.c) in every kernel of the matrix
 #   make lint            W=1, sparse C=2 and checkpatch --strict over the module
 #   make tools           the uffdscope command (tools/), static, for the host or ARCH=arm64

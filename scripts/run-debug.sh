@@ -10,9 +10,9 @@
 #
 # KERNEL: a debug kind of scripts/build-kernel.sh; CPU as in scripts/run-vm.sh. The default
 # (UFFDSCOPE_DEBUG_KERNELS) is the x86_64 debug kernel of each series (debug, debug@7.3: the
-# module's compat code differs between them) and the arm64 ones from 6.12, the 16 KiB one
-# also on a CPU without LPA2 (Documentation/kernels.rst, "Which sources"). debug-rt@7.3
-# (PREEMPT_RT with lockdep) runs when named.
+# module's compat code differs between them), the PREEMPT_RT one (debug-rt@7.3: lockdep with
+# sleeping spinlocks) and the arm64 ones from 6.12, the 16 KiB one also on a CPU without
+# LPA2 (Documentation/kernels.rst, "Which sources").
 # It is not part of `make check`: cold, the builds alone take longer than CI's hour on a
 # fresh machine (Documentation/kernels.rst has the figures).
 set -uo pipefail
@@ -29,7 +29,7 @@ t_all=$(now)
 if [ $# -gt 0 ]; then
 	kernels=$*
 else
-	kernels=${UFFDSCOPE_DEBUG_KERNELS:-debug debug@7.3 debug-arm64 debug-arm64-16k debug-arm64-16k:nolpa2}
+	kernels=${UFFDSCOPE_DEBUG_KERNELS:-debug debug@7.3 debug-rt@7.3 debug-arm64 debug-arm64-16k debug-arm64-16k:nolpa2}
 fi
 for k in $kernels; do
 	name=${k%%:*}
