@@ -83,13 +83,14 @@ if [ "${UFFDSCOPE_NO_MODULE:-0}" != 1 ]; then
 	# A module built before from the same sources for the same kernel is taken as it is: Kbuild
 	# costs 8-38 s a kernel even when nothing changed (a tenth of a warm make check). The key
 	# is every source file of the module (not Kbuild's outputs), the build recipe, and the
-	# kernel's folder, config, symbol versions and compiler.
+	# kernel's folder, config, symbol versions and compiler; not the clone's path, so that a
+	# fresh clone (CI's) finds what an earlier one built.
 	ko_key=$({
 		(cd "$UFFDSCOPE_TOP" && find Kbuild Makefile module -type f \
 			! -name '*.o' ! -name '*.ko' ! -name '*.mod' ! -name '*.mod.c' ! -name '.*.cmd' \
 			! -name '*.order' ! -name '*.symvers' ! -name '.*.d' -print0 |
 			LC_ALL=C sort -z | xargs -0 sha256sum)
-		sha256sum "$UFFDSCOPE_TOP/scripts/kbuild.sh"
+		sha256sum <"$UFFDSCOPE_TOP/scripts/kbuild.sh"
 		kd=$(readlink -f "$kernel/kdir")
 		echo "$release $kernel $kd cc=$(cat "$kernel/cc" 2>/dev/null) W=1 KCFLAGS=-Werror"
 		cat "$kd/.config" "$kd/Module.symvers" 2>/dev/null | sha256sum
