@@ -18,6 +18,7 @@
 #            then runs with 47-bit VAs and folds a page-table level at boot
 # UFFDSCOPE_APPEND adds words to the kernel command line (the mutation run's switches).
 # UFFDSCOPE_VM_MEMORY: the guest's memory (QEMU -m; default 5G).
+# UFFDSCOPE_GIGANTIC=0: no 1 GiB hugetlb page set aside at boot (see below).
 # Exit: QEMU's status, 124 when the time limit killed it, 125 when the silence limit did.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -50,6 +51,21 @@ boot_events=trace_event=huge_memory:mm_khugepaged_scan_pmd,huge_memory:mm_khugep
 # of three (x86's RAM above 4 GiB, where early boot allocates, was the only GiB left clean
 # of kernel pages); in 5 GiB every kernel tried found one every time.
 mem=${UFFDSCOPE_VM_MEMORY:-5G}
+
+# Where the PUD is 1 GiB (x86_64; arm64 with 4 KiB pages) one such hugetlb page is set aside
+# at boot, before anything fragments memory: at run time, after the suite's earlier programs,
+# 6.12-amd64 and 7.3-amd64 found no free aligned GiB even in 5 GiB. The 1 GiB test uses a free
+# page already in the pool and changes nothing then; no other program touches this size.
+# UFFDSCOPE_GIGANTIC=0 boots without it.
+gigantic=""
+if [ "${UFFDSCOPE_GIGANTIC:-1}" = 1 ] && grep -qx 'CONFIG_HUGETLBFS=y' "$kernel/config"; then
+	case $arch in
+	amd64) gigantic="hugepagesz=1G hugepages=1" ;;
+	arm64) if grep -qx 'CONFIG_ARM64_4K_PAGES=y' "$kernel/config"; then
+		gigantic="hugepagesz=1G hugepages=1"
+	fi ;;
+	esac
+fi
 [[ $mem =~ ^[1-9][0-9]*[MG]?$ ]] ||
 	die "UFFDSCOPE_VM_MEMORY='$mem': give a size as QEMU's -m takes it, e.g. 4G or 3072M"
 
@@ -59,13 +75,13 @@ qemu_cmd() {
 	amd64)
 		command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 missing: run scripts/install-deps.sh"
 		echo qemu-system-x86_64 -accel "$accel" -cpu max -m $mem -smp 2 \
-			-append "'console=ttyS0 panic=-1 loglevel=4 $boot_events ${UFFDSCOPE_APPEND:-}'"
+			-append "'console=ttyS0 panic=-1 loglevel=4 $boot_events $gigantic ${UFFDSCOPE_APPEND:-}'"
 		;;
 	arm64)
 		command -v qemu-system-aarch64 >/dev/null || die "qemu-system-aarch64 missing: run scripts/install-deps.sh"
 		# pauth-impdef: the architected pointer-auth algorithm is very slow under TCG.
 		echo qemu-system-aarch64 -M virt -accel "$accel" -cpu max,pauth-impdef=on$cpu_opts -m $mem -smp 2 \
-			-append "'console=ttyAMA0 panic=-1 loglevel=4 $boot_events ${UFFDSCOPE_APPEND:-}'"
+			-append "'console=ttyAMA0 panic=-1 loglevel=4 $boot_events $gigantic ${UFFDSCOPE_APPEND:-}'"
 		;;
 	esac
 }

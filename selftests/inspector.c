@@ -88,16 +88,39 @@ static void *mmap_pmd_aligned(int fd, size_t len, bool shared)
 }
 
 /* The nr_hugepages file of hugetlb pages of @bytes, in @path. */
-static void hugetlb_nr_path(char *path, size_t len, size_t bytes)
+static void hugetlb_pool_path(char *path, size_t len, size_t bytes,
+			      const char *file)
 {
-	snprintf(path, len, HUGEPAGES_DIR "/hugepages-%zukB/nr_hugepages",
-		 bytes >> 10);
+	snprintf(path, len, HUGEPAGES_DIR "/hugepages-%zukB/%s", bytes >> 10,
+		 file);
 }
 
 /*
- * Reserve one more hugetlb page of @bytes (remembered, restored at
- * teardown). Returns 0, -ENOENT without such a pool, -ENOMEM when the
- * kernel could not find the memory.
+ * How many pages of the pool of @bytes are free and not promised to a
+ * mapping already, or a negative errno without such a pool.
+ */
+static long hugetlb_unclaimed(size_t bytes)
+{
+	char path[128];
+	long free, resv;
+
+	hugetlb_pool_path(path, sizeof(path), bytes, "free_hugepages");
+	free = knob_read_long(path);
+	if (free < 0)
+		return free;
+	hugetlb_pool_path(path, sizeof(path), bytes, "resv_hugepages");
+	resv = knob_read_long(path);
+	if (resv < 0)
+		return resv;
+	return free > resv ? free - resv : 0;
+}
+
+/*
+ * Have one hugetlb page of @bytes to use: one already free in the pool
+ * (the runner's VMs set a 1 GiB page aside at boot, scripts/boot-vm.sh),
+ * or one more reserved (remembered, restored at teardown). Returns 0,
+ * -ENOENT without such a pool, -ENOMEM when the kernel could not find
+ * the memory.
  */
 static int hugetlb_reserve_one(size_t bytes)
 {
@@ -105,10 +128,12 @@ static int hugetlb_reserve_one(size_t bytes)
 	long nr;
 	int err;
 
-	hugetlb_nr_path(path, sizeof(path), bytes);
+	hugetlb_pool_path(path, sizeof(path), bytes, "nr_hugepages");
 	nr = knob_read_long(path);
 	if (nr < 0)
 		return -ENOENT;
+	if (hugetlb_unclaimed(bytes) > 0)
+		return 0;
 	err = knob_set_ulong(path, (unsigned long)nr + 1);
 	if (err)
 		return err;
