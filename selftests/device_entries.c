@@ -35,7 +35,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -154,7 +153,7 @@ static void expect_device_entries(struct __test_metadata *_metadata,
 		ASSERT_EQ(0, errno) TH_LOG("pagemap read of page %zu", i);
 		ASSERT_NE(NULL, l) TH_LOG("module: no line covers page %zu (%p)", i, addr);
 		ASSERT_EQ((uintptr_t)addr, scope_num(l, "start", 0))
-			TH_LOG("page %zu: mode=entries line starts at %s", i, scope_get(l, "start"));
+			TH_LOG("page %zu: its line starts at %s", i, scope_get(l, "start"));
 		ASSERT_TRUE(scope_is(l, "kind", kind) && scope_is(l, "level", "pte"))
 			TH_LOG("page %zu: expected a %s pte, module says kind=%s level=%s",
 			       i, kind, scope_get(l, "kind"), scope_get(l, "level"));
@@ -180,8 +179,8 @@ static void expect_device_entries(struct __test_metadata *_metadata,
 			       (unsigned long long)((e & PM_PFN_MASK) >> SWP_TYPE_BITS));
 		if (pfns)
 			ASSERT_EQ(pfns[i], pfn)
-				TH_LOG("page %zu: entry names pfn 0x%" PRIx64 ", the page was 0x%" PRIx64,
-				       i, pfn, pfns[i]);
+				TH_LOG("page %zu: entry names pfn 0x%llx, the page was 0x%llx", i,
+				       (unsigned long long)pfn, (unsigned long long)pfns[i]);
 		if (out_pfns)
 			out_pfns[i] = pfn;
 	}
@@ -324,8 +323,8 @@ static void expect_device_pfns(struct __test_metadata *_metadata, const uint64_t
 		int in = iomem_range_holds("hmm_dmirror", pfns[i] * page_size());
 
 		ASSERT_EQ(1, in)
-			TH_LOG("page %zu: pfn 0x%" PRIx64 " is not in a /proc/iomem hmm_dmirror range (%d)",
-			       i, pfns[i], in);
+			TH_LOG("page %zu: pfn 0x%llx is not in a /proc/iomem hmm_dmirror range (%d)",
+			       i, (unsigned long long)pfns[i], in);
 		ASSERT_NE(ram_pfns[i], pfns[i])
 			TH_LOG("page %zu: the device entry names the page it replaced", i);
 	}
@@ -379,8 +378,8 @@ TEST_F(device_entries, exclusive_pages_are_device_exclusive_of_their_own_pfn)
 		uint64_t was = ram[i], now = back[i];
 
 		ASSERT_EQ(was, now)
-			TH_LOG("page %zu: pfn 0x%" PRIx64 " after the CPU took it back, was 0x%" PRIx64,
-			       i, now, was);
+			TH_LOG("page %zu: pfn 0x%llx after the CPU took it back, was 0x%llx",
+			       i, (unsigned long long)now, (unsigned long long)was);
 	}
 }
 
