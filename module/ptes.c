@@ -43,11 +43,7 @@ struct ptes_file {
 	struct mutex lock;		/* one reader or writer at a time */
 	struct uffdscope_query q;
 	struct mm_struct *mm;		/* mmgrab()bed; NULL: no query yet */
-	struct uffdscope_walk walk;
-	struct uffdscope_entry run;	/* the run being merged */
-	unsigned long run_end;
-	unsigned long run_count;
-	bool have_run;
+	struct uffdscope_walk walk;	/* merges the runs (walk.merge) */
 	bool walk_done;
 	bool finished;			/* summary produced */
 	unsigned long rss[NR_MM_COUNTERS];
@@ -163,54 +159,46 @@ static void put_kind_fields(struct uffdscope_text *t, size_t m,
 	}
 }
 
-static int emit_run(struct ptes_file *pf)
+/*
+ * The walk callbacks (ptes_line, ptes_record): they run under a page-table
+ * lock, or none, and only touch pf. One line per run (the walk merged it,
+ * walk.merge) or per entry (mode=entries).
+ */
+static int ptes_line(struct uffdscope_walk *w, const struct uffdscope_entry *e)
 {
-	const struct uffdscope_entry *e = &pf->run;
+	struct ptes_file *pf = w->private;
 	struct uffdscope_text *t = &pf->text;
 	size_t m = t->len;
 
-	if (pf->q.bin) {
-		if (uffdscope_ptes_bin_record(t, e, pf->run_end, pf->run_count,
-					      pf->q.raw))
-			return -ENOSPC;
-		pf->have_run = false;
+	if (e->kind == UFFDSCOPE_NONE && !pf->q.show_none)
 		return 0;
-	}
 	uffdscope_text_put_hex(t, m, "start", e->addr);
-	uffdscope_text_put_hex(t, m, "end", pf->run_end);
-	uffdscope_text_put_dec(t, m, "count", pf->run_count);
+	uffdscope_text_put_hex(t, m, "end", e->addr + e->size);
+	uffdscope_text_put_dec(t, m, "count", e->nr);
 	uffdscope_text_put_str(t, m, "level", uffdscope_level_name(e->level));
 	uffdscope_text_put_str(t, m, "kind", uffdscope_kind_name(e->kind));
 	put_kind_fields(t, m, e, pf->q.raw);
 	if (pf->q.raw)
 		uffdscope_text_put_hex(t, m, "raw", e->raw);
 	if (uffdscope_text_end_line(t, m))
-		return -ENOSPC;
-	pf->have_run = false;
+		return 1;	/* buffer full: e comes again on the next read */
+	count_entry(&pf->counts, e);
 	return 0;
 }
 
-/* The walk callback: runs under a page-table lock, only touches pf. */
-static int ptes_entry(struct uffdscope_walk *w, const struct uffdscope_entry *e)
+/*
+ * One record per run. No counters: the binary answer has no summary. Called
+ * once per run of a dense dump (one per 4 to 8 pages with 16 KiB pages), so
+ * it does nothing else (debugfs-abi.rst, "The binary answer").
+ */
+static int ptes_record(struct uffdscope_walk *w, const struct uffdscope_entry *e)
 {
 	struct ptes_file *pf = w->private;
 
 	if (e->kind == UFFDSCOPE_NONE && !pf->q.show_none)
 		return 0;
-	if (pf->have_run && !pf->q.entries &&
-	    uffdscope_entry_continues(&pf->run, pf->run_end, e)) {
-		pf->run_end = e->addr + e->size;
-		pf->run_count += e->nr;
-		count_entry(&pf->counts, e);
-		return 0;
-	}
-	if (pf->have_run && emit_run(pf))
+	if (uffdscope_ptes_bin_record(&pf->text, e, pf->q.raw))
 		return 1;	/* buffer full: e comes again on the next read */
-	pf->run = *e;
-	pf->run_end = e->addr + e->size;
-	pf->run_count = e->nr;
-	pf->have_run = true;
-	count_entry(&pf->counts, e);
 	return 0;
 }
 
@@ -274,8 +262,6 @@ static int ptes_fill(struct ptes_file *pf)
 
 	if (!pf->walk_done)
 		return ptes_walk_some(pf);
-	if (pf->have_run && emit_run(pf))
-		return 0;
 	/* the binary answer has no summary: the text answer gives it */
 	err = pf->q.bin ? 0 : emit_summary(pf);
 	if (!err)
@@ -350,12 +336,11 @@ static ssize_t ptes_write(struct file *file, const char __user *ubuf,
 	pf->walk.mm = mm;
 	pf->walk.addr = q.start;
 	pf->walk.end = q.end;
-	pf->walk.entry = ptes_entry;
+	pf->walk.entry = q.bin ? ptes_record : ptes_line;
 	pf->walk.private = pf;
 	pf->walk.merge = !q.entries;
 	pf->walk.yield_if_contended = true;
 	memset(&pf->counts, 0, sizeof(pf->counts));
-	pf->have_run = false;
 	pf->walk_done = false;
 	pf->finished = false;
 	pf->text.len = 0;

@@ -6,6 +6,7 @@
  */
 #include <linux/build_bug.h>
 #include <linux/mm.h>
+#include <linux/stddef.h>
 #include <linux/string.h>
 
 #include "compat.h"
@@ -14,6 +15,9 @@
 /* The uapi numbers are the decoder's own: a record copies them unchanged. */
 static_assert(sizeof(struct uffdscope_ptes_header) == UFFDSCOPE_PTES_RECORD_SIZE);
 static_assert(UFFDSCOPE_PTES_RECORD_SIZE == 48);
+/* no padding: a record stores every byte of its slot, so no memset is needed */
+static_assert(offsetof(struct uffdscope_ptes_record, flags) + sizeof(__le16) ==
+	      UFFDSCOPE_PTES_RECORD_SIZE);
 static_assert((int)UFFDSCOPE_PTES_LEVEL_PGD == (int)UFFDSCOPE_PGD);
 static_assert((int)UFFDSCOPE_PTES_KIND_UNKNOWN == (int)UFFDSCOPE_UNKNOWN);
 static_assert((int)UFFDSCOPE_PTES_KIND_MARKER == (int)UFFDSCOPE_MARKER);
@@ -72,23 +76,26 @@ static u16 put_pfn(u64 *value, const struct uffdscope_entry *e, bool raw)
 	return UFFDSCOPE_PTES_HAS_PFN;
 }
 
-/* The same fields, kind by kind, as the text answer's put_kind_fields(). */
+/*
+ * The same fields, kind by kind, as the text answer's put_kind_fields().
+ * Every field of the slot is stored once (no memset first): this runs once
+ * per run of a dense dump.
+ */
 int uffdscope_ptes_bin_record(struct uffdscope_text *t,
-			      const struct uffdscope_entry *e,
-			      unsigned long end, unsigned long count, bool raw)
+			      const struct uffdscope_entry *e, bool raw)
 {
 	struct uffdscope_ptes_record *r = reserve_slot(t);
 	u16 flags = bit_if(e->hugetlb, UFFDSCOPE_PTES_HUGETLB);
+	u8 backing = 0, order = 0, protnone = 0, swp_type = 0;
 	u64 value = 0;
 
 	if (!r)
 		return -ENOSPC;
-	memset(r, 0, sizeof(*r));
 	switch (e->kind) {
 	case UFFDSCOPE_PRESENT:
-		r->backing = e->backing;
-		r->order = e->order;
-		r->protnone = e->protnone;
+		backing = e->backing;
+		order = e->order;
+		protnone = e->protnone;
 		flags |= bit_if(e->write, UFFDSCOPE_PTES_WRITE) |
 			 bit_if(e->dirty, UFFDSCOPE_PTES_DIRTY) |
 			 bit_if(e->young, UFFDSCOPE_PTES_YOUNG) |
@@ -98,7 +105,7 @@ int uffdscope_ptes_bin_record(struct uffdscope_text *t,
 		flags |= put_pfn(&value, e, raw);
 		break;
 	case UFFDSCOPE_SWAP:
-		r->swp_type = e->swp_type;
+		swp_type = e->swp_type;
 		value = e->swp_offset;
 		flags |= bit_if(e->uffd_wp, UFFDSCOPE_PTES_UFFD_WP) |
 			 bit_if(e->uffd_rwp, UFFDSCOPE_PTES_UFFD_RWP) |
@@ -127,18 +134,22 @@ int uffdscope_ptes_bin_record(struct uffdscope_text *t,
 		flags |= put_pfn(&value, e, raw);
 		break;
 	case UFFDSCOPE_UNKNOWN:
-		r->swp_type = e->swp_type;
+		swp_type = e->swp_type;
 		break;
 	default:
 		break;
 	}
 	r->start = cpu_to_le64(e->addr);
-	r->end = cpu_to_le64(end);
-	r->count = cpu_to_le64(count);
+	r->end = cpu_to_le64(e->addr + e->size);
+	r->count = cpu_to_le64(e->nr);
 	r->value = cpu_to_le64(value);
 	r->raw = cpu_to_le64(raw ? e->raw : 0);
 	r->level = e->level;
 	r->kind = e->kind;
+	r->backing = backing;
+	r->order = order;
+	r->protnone = protnone;
+	r->swp_type = swp_type;
 	r->flags = cpu_to_le16(flags);
 	return 0;
 }

@@ -17,11 +17,10 @@ void uffdscope_ptes_bin_header(struct uffdscope_text *t,
 			       const struct uffdscope_query *q);
 
 /*
- * The record of the run @e..@end (@count entries), or -ENOSPC when the
- * buffer has no room for it. pfn and raw only when @raw.
+ * The record of the run @e (e->nr entries, e->size bytes), or -ENOSPC when
+ * the buffer has no room for it. pfn and raw only when @raw.
  */
 int uffdscope_ptes_bin_record(struct uffdscope_text *t,
-			      const struct uffdscope_entry *e,
-			      unsigned long end, unsigned long count, bool raw);
+			      const struct uffdscope_entry *e, bool raw);
 
 #endif /* UFFDSCOPE_PTES_BIN_H */

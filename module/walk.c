@@ -32,14 +32,62 @@ static bool take_unit(struct uffdscope_walk *w)
 }
 
 /* Hand @e to the callback; on acceptance the walk moves past it. */
-static int report(struct uffdscope_walk *w, const struct uffdscope_entry *e)
+static int deliver(struct uffdscope_walk *w, const struct uffdscope_entry *e)
 {
 	int ret = w->entry(w, e);
 
 	if (ret > 0)
 		return UFFDSCOPE_WALK_MORE;
-	if (ret < 0)
+	return ret;
+}
+
+/* The run being merged (w->merge), and the slot the next entry is read into. */
+static struct uffdscope_entry *pending_run(struct uffdscope_walk *w)
+{
+	return &w->slot[w->cur];
+}
+
+static struct uffdscope_entry *free_slot(struct uffdscope_walk *w)
+{
+	return &w->slot[!w->cur];
+}
+
+/*
+ * Visit @e. Without w->merge it goes to the callback. With it, @e extends
+ * the pending run when it continues it, else the pending run goes to the
+ * callback and @e starts the next one: a run is reported once, whole, even
+ * when it spans tables or calls. @e read into free_slot() becomes the
+ * pending run without a copy (once per run of a dense dump). Everything
+ * visited before @e is consumed, so a refusal resumes at @e. Inlined: it
+ * runs once per run of a dense dump, and a call costs as much as its work.
+ */
+static __always_inline int report(struct uffdscope_walk *w,
+				  const struct uffdscope_entry *e)
+{
+	struct uffdscope_entry *run = pending_run(w);
+	int ret;
+
+	if (!w->merge) {
+		ret = deliver(w, e);
+	} else if (w->have_run &&
+		   uffdscope_entry_continues(run, run->addr + run->size, e)) {
+		run->size += e->size;
+		run->nr += e->nr;
+		ret = 0;
+	} else {
+		ret = w->have_run ? deliver(w, run) : 0;
+		if (!ret) {
+			if (e == free_slot(w))
+				w->cur = !w->cur;
+			else
+				*run = *e;
+			w->have_run = true;
+		}
+	}
+	if (ret) {
+		w->addr = e->addr;
 		return ret;
+	}
 	w->addr = e->addr + e->size;
 	return 0;
 }
@@ -134,11 +182,12 @@ static bool decodes_alike(struct vm_area_struct *vma, pte_t prev, pte_t pte,
 static int walk_pte_table(struct uffdscope_walk *w, pmd_t *pmdp,
 			  unsigned long addr, unsigned long end)
 {
-	struct uffdscope_entry run, next;	/* the run being merged, the entry read */
-	bool reuse = false;	/* next is the decode of prev, see decodes_alike() */
+	struct uffdscope_entry *next;	/* the entry read, in free_slot() */
+	/* the decode of prev, when reuse; see decodes_alike() */
+	struct uffdscope_entry *ref = NULL;
+	bool reuse = false;
 	pte_t prev = __pte(0);
 	spinlock_t *ptl;	/* the table's lock, found from the PMD copy */
-	bool have = false;
 	pte_t *ptep;
 	pmd_t pmd;
 	int ret = 0;
@@ -165,65 +214,60 @@ static int walk_pte_table(struct uffdscope_walk *w, pmd_t *pmdp,
 		pte_t pte = ptep_get(ptep);
 		unsigned long n = 1;
 
-		if (reuse && decodes_alike(w->vma, prev, pte, &next)) {
-			/* prev is in run already: one more alike entry */
-			if (have && w->merge) {
-				run.size += PAGE_SIZE;
-				run.nr++;
+		if (reuse && decodes_alike(w->vma, prev, pte, ref)) {
+			/* with merge, ref is the pending run: one more entry */
+			if (w->merge) {
+				ref->size += PAGE_SIZE;
+				ref->nr++;
 				addr += PAGE_SIZE;
 				ptep++;
 				prev = pte;
 				continue;
 			}
-			next.addr = addr;
-			next.raw = pte_val(pte);
-			next.pfn = pte_pfn(pte);
+			next = ref;
+			next->addr = addr;
+			next->raw = pte_val(pte);
+			next->pfn = pte_pfn(pte);
 			goto decoded;
 		}
-		memset(&next, 0, sizeof(next));
-		next.addr = addr;
+		next = free_slot(w);
+		memset(next, 0, sizeof(*next));
+		next->addr = addr;
 		if (pte_none(pte)) {
 			/* one report for the run: sparse tables cost little */
 			while (addr + n * PAGE_SIZE < end &&
 			       pte_none(ptep_get(ptep + n)))
 				n++;
-			next.level = UFFDSCOPE_PTE;
-			next.kind = UFFDSCOPE_NONE;
-			next.raw = pte_val(pte);
-			next.hugetlb = is_vm_hugetlb_page(w->vma);
+			next->level = UFFDSCOPE_PTE;
+			next->kind = UFFDSCOPE_NONE;
+			next->raw = pte_val(pte);
+			next->hugetlb = is_vm_hugetlb_page(w->vma);
 		} else {
-			uffdscope_decode_pte(&next, w->vma, pte, UFFDSCOPE_PTE);
-			if (next.hugetlb && next.cont)
-				gather_cont_ptes(&next, ptep -
+			uffdscope_decode_pte(next, w->vma, pte, UFFDSCOPE_PTE);
+			if (next->hugetlb && next->cont)
+				gather_cont_ptes(next, ptep -
 						 ((addr >> PAGE_SHIFT) &
 						  (UFFDSCOPE_CONT_PTES - 1)));
 		}
-		reuse = next.kind == UFFDSCOPE_PRESENT && !next.hugetlb;
+		reuse = next->kind == UFFDSCOPE_PRESENT && !next->hugetlb;
 decoded:
 		prev = pte;
-		next.size = n * PAGE_SIZE;
-		next.nr = n;
+		next->size = n * PAGE_SIZE;
+		next->nr = n;
+		ret = report(w, next);
+		if (ret)
+			break;
+		/*
+		 * With merge, next is now in the pending run (as its start,
+		 * or merged into it with equal decoded fields); without, next
+		 * is still in its slot.
+		 */
+		ref = w->merge ? pending_run(w) : next;
 		addr += n * PAGE_SIZE;
 		ptep += n;
-
-		if (have && w->merge &&
-		    uffdscope_entry_continues(&run, run.addr + run.size, &next)) {
-			run.size += next.size;
-			run.nr += next.nr;
-			continue;
-		}
-		if (have) {
-			ret = report(w, &run);
-			if (ret) {
-				have = false;
-				break;
-			}
-		}
-		run = next;
-		have = true;
 	}
-	if (have)
-		ret = report(w, &run);
+	if (!ret)
+		w->addr = end;
 	spin_unlock(ptl);
 	rcu_read_unlock();
 	return ret;
@@ -471,6 +515,13 @@ int uffdscope_walk(struct uffdscope_walk *w)
 			return ret;
 		/* every address was reported; this only guards the loop */
 		w->addr = max(w->addr, min(w->end, vma->vm_end));
+	}
+	/* the range is done: the pending run is complete */
+	if (w->have_run) {
+		ret = deliver(w, pending_run(w));
+		if (ret)
+			return ret;
+		w->have_run = false;
 	}
 	return 0;
 }

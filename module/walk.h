@@ -40,8 +40,9 @@
  * The callback runs with a page-table spinlock held (atomic context unless
  * PREEMPT_RT): it must not sleep, allocate with GFP_KERNEL or touch user
  * memory. It returns 0 to go on, a positive value to stop with the entry
- * NOT consumed (w->addr is then e->addr, so the next call starts with that
- * entry again), or a negative errno, which uffdscope_walk() returns.
+ * NOT consumed (the next call reports it again: w->addr is then e->addr,
+ * or with @merge the address after the run, which stays pending), or a
+ * negative errno, which uffdscope_walk() returns.
  */
 #ifndef UFFDSCOPE_WALK_H
 #define UFFDSCOPE_WALK_H
@@ -66,9 +67,12 @@ struct uffdscope_walk {
 	void *private;			/* (in) for the callback */
 	unsigned int budget;		/* (in) units per call, 0: default */
 	/*
-	 * (in) merge like PTEs of one table into one report, as
-	 * uffdscope_entry_continues() decides: e->nr entries, the pfn, swap
-	 * offset and raw value of the first. Saves a callback per entry.
+	 * (in) merge consecutive entries into one report per run, as
+	 * uffdscope_entry_continues() decides, across tables and calls: e->nr
+	 * entries, the pfn, swap offset and raw value of the first. A run is
+	 * reported when the entry after it does not continue it, or by the
+	 * call that returns 0; w->vma is then not the run's VMA (it may be
+	 * NULL). Saves a callback per entry and the caller's own merging.
 	 */
 	bool merge;
 	/* (in) give up the mmap lock early when someone waits for it */
@@ -77,6 +81,10 @@ struct uffdscope_walk {
 	struct vm_area_struct *vma;
 	unsigned int left;		/* private to the walker */
 	unsigned int budget_this_call;	/* private to the walker */
+	/* private: the pending run (merge) and the entry being read */
+	struct uffdscope_entry slot[2];
+	unsigned int cur;		/* private: slot[cur] is the pending run */
+	bool have_run;			/* private: slot[cur] holds one */
 };
 
 /*
