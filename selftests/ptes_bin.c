@@ -5,7 +5,8 @@
  * what the text answer says, record for line, and what /proc/self/pagemap
  * says, page for page, over an area holding a PMD THP, present anonymous
  * pages, zero-page reads, none entries, swap entries (when zram is there to
- * swap to), a read-only half and an empty PMD. It must come in whole records
+ * swap to), a read-only half and an empty PMD; its runs must be its entries
+ * merged, across tables and refills. It must come in whole records
  * whatever the reader's buffer, and refuse bad option values with EINVAL.
  */
 #include <errno.h>
@@ -488,6 +489,98 @@ TEST_F(ptes_bin, bad_format_values_are_einval)
 	snprintf(q, sizeof(q), "pid=%d start=%p len=1 format=text", getpid(), self->area);
 	ASSERT_LT(0L, (long)write(fd, q, strlen(q)));
 	close(fd);
+}
+
+/*
+ * Whether @b continues the run @a: adjacent, and every field but the first
+ * entry's value and raw alike (the module's merge rule, debugfs-abi.rst).
+ */
+static bool record_continues(const struct uffdscope_ptes_record *a,
+			     const struct uffdscope_ptes_record *b)
+{
+	return a->end == b->start && a->level == b->level && a->kind == b->kind &&
+	       a->backing == b->backing && a->order == b->order &&
+	       a->protnone == b->protnone && a->swp_type == b->swp_type &&
+	       a->flags == b->flags;
+}
+
+/* mode=entries folded by that rule, in place; the records left. */
+static size_t fold_entries(struct uffdscope_ptes_record *r, size_t n)
+{
+	size_t i, m = 0;
+
+	for (i = 0; i < n; i++) {
+		if (m && record_continues(&r[m - 1], &r[i])) {
+			r[m - 1].end = r[i].end;
+			r[m - 1].count += r[i].count;
+		} else {
+			r[m++] = r[i];
+		}
+	}
+	return m;
+}
+
+/*
+ * The module merges runs as it walks, across PTE tables and across the
+ * refills of its 64 KiB buffer (the walk stops when the buffer is full and
+ * resumes with the run it had not yet given): the runs must be exactly the
+ * entries merged by the rule. Four PTE tables of pages alternately written
+ * (anon) and read (zero page), a run per page (more records than one
+ * refill holds), with 16 written pages across each table boundary.
+ */
+TEST(runs_are_the_entries_merged)
+{
+	size_t pmd = pmd_size(), npp = pmd / page_size(), len = 4 * pmd, i, m;
+	struct bin_answer runs, entries;
+	volatile char sink;
+	char q[300], *a;
+	int t, err;
+	bool same;
+
+	SCOPE_REQUIRE();
+	a = mmap_aligned(len, pmd, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, a);
+	ASSERT_EQ(0, madvise_no_thp(a, len));
+	for (i = 0; i < 4 * npp; i++) {
+		if (i % 2 == 0 || (i % npp) < 8 || (i % npp) >= npp - 8)
+			a[i * page_size()] = 1;
+		else
+			sink = a[i * page_size()];
+	}
+	(void)sink;
+	query_of(q, sizeof(q), a, len, "raw=1");
+	for (t = 0; t < TRIES; t++) {
+		err = bin_query(q, 1 << 20, &runs);
+		ASSERT_EQ(0, err) TH_LOG("%s: %s", q, strerror(-err));
+		ASSERT_LT(65536 / REC, runs.n) TH_LOG("fewer runs than one refill of the module");
+		query_of(q, sizeof(q), a, len, "mode=entries raw=1");
+		err = bin_query(q, 1 << 20, &entries);
+		ASSERT_EQ(0, err) TH_LOG("%s: %s", q, strerror(-err));
+		query_of(q, sizeof(q), a, len, "raw=1");
+		m = fold_entries(entries.r, entries.n);
+		same = m == runs.n && !memcmp(entries.r, runs.r, m * REC);
+		for (i = 0; !same && i < m && i < runs.n; i++)
+			if (memcmp(&entries.r[i], &runs.r[i], REC)) {
+				TH_LOG("try %d: run %zu of %zu (entries folded: %zu) differs: start 0x%llx/0x%llx end 0x%llx/0x%llx flags 0x%x/0x%x",
+				       t + 1, i, runs.n, m,
+				       (unsigned long long)runs.r[i].start,
+				       (unsigned long long)entries.r[i].start,
+				       (unsigned long long)runs.r[i].end,
+				       (unsigned long long)entries.r[i].end,
+				       runs.r[i].flags, entries.r[i].flags);
+				break;
+			}
+		if (!same && (i == m || i == runs.n))
+			TH_LOG("try %d: %zu runs, %zu entries folded", t + 1, runs.n, m);
+		free(runs.r);
+		free(entries.r);
+		/* two walks: the aging may clear young bits in between */
+		if (same)
+			break;
+	}
+	ASSERT_LT(t, TRIES) TH_LOG("the runs were never the entries merged");
+	TH_LOG("%zu runs: the %zu-page tables' entries merged", m, npp);
+	munmap(a, len);
 }
 
 TEST_HARNESS_MAIN
