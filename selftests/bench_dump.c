@@ -367,7 +367,19 @@ static void lock_target(char *area, size_t len, int ready, int stop, int out)
 	_exit(write(out, &st, sizeof(st)) == sizeof(st) ? 0 : 1);
 }
 
-TEST(mprotect_latency_in_target_during_dump)
+/* Writing 4 GiB takes most of the harness's default 30 s under TCG. */
+FIXTURE(lock_hold) {
+};
+
+FIXTURE_SETUP(lock_hold)
+{
+}
+
+FIXTURE_TEARDOWN(lock_hold)
+{
+}
+
+TEST_F_TIMEOUT(lock_hold, mprotect_latency_in_target_during_dump, 300)
 {
 	int ready[2], stop[2], out[2], status;
 	size_t len = lock_bench_size();
