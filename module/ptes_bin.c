@@ -15,9 +15,19 @@
 /* The uapi numbers are the decoder's own: a record copies them unchanged. */
 static_assert(sizeof(struct uffdscope_ptes_header) == UFFDSCOPE_PTES_RECORD_SIZE);
 static_assert(UFFDSCOPE_PTES_RECORD_SIZE == 48);
-/* no padding: a record stores every byte of its slot, so no memset is needed */
-static_assert(offsetof(struct uffdscope_ptes_record, flags) + sizeof(__le16) ==
+/*
+ * No padding: a record stores every field of its slot and no memset() comes
+ * first, and the buffer (kvmalloc()) is not zeroed, so a hole would copy
+ * stale kernel memory to user space. The fields must fill the record.
+ */
+#define REC_FIELD(f)	sizeof_field(struct uffdscope_ptes_record, f)
+static_assert(sizeof(struct uffdscope_ptes_record) == UFFDSCOPE_PTES_RECORD_SIZE);
+static_assert(REC_FIELD(start) + REC_FIELD(end) + REC_FIELD(count) +
+	      REC_FIELD(value) + REC_FIELD(raw) + REC_FIELD(level) +
+	      REC_FIELD(kind) + REC_FIELD(backing) + REC_FIELD(order) +
+	      REC_FIELD(protnone) + REC_FIELD(swp_type) + REC_FIELD(flags) ==
 	      UFFDSCOPE_PTES_RECORD_SIZE);
+#undef REC_FIELD
 static_assert((int)UFFDSCOPE_PTES_LEVEL_PGD == (int)UFFDSCOPE_PGD);
 static_assert((int)UFFDSCOPE_PTES_KIND_UNKNOWN == (int)UFFDSCOPE_UNKNOWN);
 static_assert((int)UFFDSCOPE_PTES_KIND_MARKER == (int)UFFDSCOPE_MARKER);
