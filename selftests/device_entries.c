@@ -304,29 +304,36 @@ static void expect_device_pfns(struct __test_metadata *_metadata, const uint64_t
 	}
 }
 
-TEST_F(device_entries, migrated_writable_pages_are_device_private_write)
+/*
+ * Migrate the area, written with @seed (read-only first when @readonly), to
+ * the device and back: device-private entries in both witnesses, naming
+ * device memory, then the pages present again with their data.
+ */
+static void device_private_round(struct __test_metadata *_metadata,
+				 FIXTURE_DATA(device_entries) *self,
+				 unsigned char seed, bool readonly)
 {
 	uint64_t ram[NR_PAGES], dev[NR_PAGES], back[NR_PAGES];
 
-	fill_pages(self->area, NR_PAGES, 0x30);
-	expect_present_with_data(_metadata, self->area, NR_PAGES, 0x30, ram);
-	migrate_to_device(_metadata, self, 0x30);
-	expect_device_entries(_metadata, self->area, NR_PAGES, DEV_PRIVATE_WRITE, NULL, dev);
+	fill_pages(self->area, NR_PAGES, seed);
+	if (readonly)
+		ASSERT_EQ(0, mprotect(self->area, self->len, PROT_READ));
+	expect_present_with_data(_metadata, self->area, NR_PAGES, seed, ram);
+	migrate_to_device(_metadata, self, seed);
+	expect_device_entries(_metadata, self->area, NR_PAGES,
+			      readonly ? DEV_PRIVATE_READ : DEV_PRIVATE_WRITE, NULL, dev);
 	expect_device_pfns(_metadata, dev, ram);
-	expect_present_with_data(_metadata, self->area, NR_PAGES, 0x30, back);
+	expect_present_with_data(_metadata, self->area, NR_PAGES, seed, back);
+}
+
+TEST_F(device_entries, migrated_writable_pages_are_device_private_write)
+{
+	device_private_round(_metadata, self, 0x30, false);
 }
 
 TEST_F(device_entries, migrated_readonly_pages_are_device_private_read)
 {
-	uint64_t ram[NR_PAGES], dev[NR_PAGES], back[NR_PAGES];
-
-	fill_pages(self->area, NR_PAGES, 0x50);
-	ASSERT_EQ(0, mprotect(self->area, self->len, PROT_READ));
-	expect_present_with_data(_metadata, self->area, NR_PAGES, 0x50, ram);
-	migrate_to_device(_metadata, self, 0x50);
-	expect_device_entries(_metadata, self->area, NR_PAGES, DEV_PRIVATE_READ, NULL, dev);
-	expect_device_pfns(_metadata, dev, ram);
-	expect_present_with_data(_metadata, self->area, NR_PAGES, 0x50, back);
+	device_private_round(_metadata, self, 0x50, true);
 }
 
 TEST_F(device_entries, exclusive_pages_are_device_exclusive_of_their_own_pfn)
